@@ -1,0 +1,45 @@
+import type { Directory } from '@govdesk/shared';
+
+/**
+ * The demo organisation `npm start` creates: one provincial organ with two
+ * departments, three civil servants, one enterprise liaison and one citizen.
+ * The codes are fictitious but valid 统一社会信用代码 (GB 32100-2015).
+ */
+
+export interface DemoAccount {
+  username: string;
+  displayName: string;
+  /** How the login table describes the person. */
+  role: string;
+}
+
+export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
+  { username: 'zhangwei', displayName: '张伟', role: '公务员 · 秘书一处 处长' },
+  { username: 'lina', displayName: '李娜', role: '公务员 · 秘书一处 科员' },
+  { username: 'wangqiang', displayName: '王强', role: '公务员 · 督查室 副主任' },
+  { username: 'chenjing', displayName: '陈静', role: '企业联络员 · 广州粤信数字科技有限公司' },
+  { username: 'liuyang', displayName: '刘洋', role: '群众' },
+];
+
+export function demoDirectory(serverName: string): Directory {
+  const id = (username: string) => `@${username}:${serverName}`;
+  return {
+    units: [
+      { id: 'gd-gov-office', name: '广东省人民政府办公厅', parentId: null, uscc: '11440000MB2C90001G' },
+      { id: 'gd-gov-office-secretariat-1', name: '秘书一处', parentId: 'gd-gov-office' },
+      { id: 'gd-gov-office-inspection', name: '督查室', parentId: 'gd-gov-office' },
+    ],
+    people: [
+      { userId: id('zhangwei'), displayName: '张伟', class: 'civil_servant', unitId: 'gd-gov-office-secretariat-1', title: '处长' },
+      { userId: id('lina'), displayName: '李娜', class: 'civil_servant', unitId: 'gd-gov-office-secretariat-1', title: '科员' },
+      { userId: id('wangqiang'), displayName: '王强', class: 'civil_servant', unitId: 'gd-gov-office-inspection', title: '副主任' },
+      {
+        userId: id('chenjing'),
+        displayName: '陈静',
+        class: 'enterprise_liaison',
+        enterprise: { name: '广州粤信数字科技有限公司', uscc: '91440101MA5D8KQR2M' },
+      },
+      { userId: id('liuyang'), displayName: '刘洋', class: 'citizen' },
+    ],
+  };
+}

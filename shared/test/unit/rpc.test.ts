@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createApiClient, createDispatcher, decodeFrame, encodeFrame, method, RpcError, type ContractSpec, type GovdeskBridge } from '@govdesk/shared';
+
+const contract = {
+  methods: {
+    'notes.add': method(z.object({ body: z.string().min(1) }), z.object({ id: z.number() })),
+    'notes.broken': method(z.object({}), z.object({ id: z.number() })),
+    'notes.fail': method(z.object({}), z.object({})),
+    'notes.crash': method(z.object({}), z.object({})),
+    'bytes.echo': method(z.object({ data: z.instanceof(Uint8Array) }), z.object({ data: z.instanceof(Uint8Array) })),
+  },
+  events: { 'notes.added': z.object({ id: z.number() }) },
+} satisfies ContractSpec;
+
+function loopback() {
+  const unexpected: string[] = [];
+  const dispatch = createDispatcher(
+    contract,
+    {
+      'notes.add': ({ body }) => ({ id: body.length }),
+      'notes.broken': () => ({ id: 'not a number' }) as unknown as { id: number },
+      'notes.fail': () => {
+        throw new RpcError('not_allowed', 'you may not');
+      },
+      'notes.crash': () => {
+        throw new TypeError('secret internals');
+      },
+      'bytes.echo': ({ data }) => ({ data }),
+    },
+    (name) => unexpected.push(name),
+  );
+  const listeners = new Set<(payload: unknown) => void>();
+  // Every frame crosses the text codec, as in browser mode.
+  const bridge: GovdeskBridge = {
+    invoke: async (name, params) => decodeFrame(encodeFrame(await dispatch(name, decodeFrame(encodeFrame(params)), {}))) as Awaited<ReturnType<GovdeskBridge['invoke']>>,
+    on: (_event, listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return { client: createApiClient(contract, bridge), unexpected, emit: (payload: unknown) => listeners.forEach((listener) => listener(payload)) };
+}
+
+describe('the request/response channel', () => {
+  it('calls a method with validated parameters and returns its result', async () => {
+    await expect(loopback().client.call('notes.add', { body: '通知' })).resolves.toEqual({ id: 2 });
+  });
+
+  it('refuses invalid parameters before they reach the host', async () => {
+    const { client } = loopback();
+    await expect(client.call('notes.add', { body: '' })).rejects.toMatchObject({ code: 'invalid_params' });
+  });
+
+  it('refuses invalid parameters at the host too (the renderer is untrusted)', async () => {
+    const dispatch = createDispatcher(contract, { 'notes.add': () => ({ id: 1 }) } as never);
+    await expect(dispatch('notes.add', { body: 42 }, {})).resolves.toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+    await expect(dispatch('notes.delete', {}, {})).resolves.toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+    await expect(dispatch('constructor', {}, {})).resolves.toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+  });
+
+  it('passes deliberate errors through with their code, and hides unexpected ones', async () => {
+    const { client, unexpected } = loopback();
+    await expect(client.call('notes.fail')).rejects.toMatchObject({ code: 'not_allowed', message: 'you may not' });
+    const crash = await client.call('notes.crash').catch((error: unknown) => error);
+    expect(crash).toMatchObject({ code: 'internal', message: 'internal error' });
+    expect(unexpected).toEqual(['notes.crash']);
+  });
+
+  it('catches a host answering with a result that breaks the contract', async () => {
+    await expect(loopback().client.call('notes.broken')).rejects.toMatchObject({ code: 'invalid_result' });
+  });
+
+  it('carries bytes through the text codec unchanged', async () => {
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 256);
+    const { data: echoed } = await loopback().client.call('bytes.echo', { data });
+    expect(echoed).toEqual(data);
+  });
+
+  it('validates event payloads', () => {
+    const { client, emit } = loopback();
+    const seen: unknown[] = [];
+    client.on('notes.added', (payload) => seen.push(payload));
+    emit({ id: 7 });
+    expect(seen).toEqual([{ id: 7 }]);
+    expect(() => emit({ id: 'x' })).toThrow(/invalid payload/);
+  });
+});
+
+describe('the frame codec', () => {
+  it('rejects byte fields that are not base64', () => {
+    expect(() => decodeFrame('{"a":{"$bytes":"@@@="}}')).toThrow(SyntaxError);
+    expect(() => decodeFrame('{"a":{"$bytes":5}}')).toThrow(SyntaxError);
+    expect(() => decodeFrame('not json')).toThrow(SyntaxError);
+  });
+});
