@@ -11,7 +11,7 @@ export interface CommandResult {
 /** Runs a command to completion, capturing its output. Never throws on a non-zero exit. */
 export function run(command: string, args: readonly string[], options: SpawnOptions & { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { ...options, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -25,7 +25,11 @@ export function run(command: string, args: readonly string[], options: SpawnOpti
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
-    child.stdin?.end(options.input ?? '');
+    if (options.input !== undefined) {
+      // A child that exits before reading its input must not crash us with EPIPE.
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(options.input);
+    }
   });
 }
 
