@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../build/lib/paths.ts';
@@ -17,6 +17,11 @@ const placed: string[] = [];
 function lintAs(fixture: string, layerDir: string): { status: number | null; output: string } {
   const target = path.join(repoRoot, layerDir, FIXTURE_NAME);
   if (existsSync(target)) throw new Error(`${target} exists already; a previous run did not clean up`);
+  const layer = path.dirname(target);
+  if (!existsSync(layer)) {
+    mkdirSync(layer, { recursive: true });
+    placed.push(layer);
+  }
   copyFileSync(path.join(fixtures, fixture), target);
   placed.push(target);
   // The command `npm run lint` runs (package.json), on the one file.
@@ -25,7 +30,8 @@ function lintAs(fixture: string, layerDir: string): { status: number | null; out
 }
 
 afterEach(() => {
-  for (const file of placed.splice(0)) rmSync(file, { force: true });
+  // Files first, then any layer folder this test had to create.
+  for (const file of placed.splice(0).reverse()) rmSync(file, { force: true, recursive: true });
 });
 
 describe('npm run lint enforces the layering of docs/architecture.md', () => {
