@@ -19,12 +19,14 @@ export const SyncServerConfig = z.object({
   dataDir: z.string().default('./data'),
   /** Server name → client-server base URL of every homeserver whose users may log in. */
   homeservers: z.record(MatrixServerName, z.url({ protocol: /^https?$/ })).default({}),
-  /** Signs session tokens. Without it a random key is kept in <dataDir>/session.key. */
+  /** Signs session tokens. Without it a random key is generated once and kept in the database, so every instance sharing the database agrees. */
   sessionSecret: z.string().min(32).optional(),
   sessionTtlSeconds: Positive.default(15 * 60),
   refreshTtlSeconds: Positive.default(12 * 60 * 60),
   /** JSON directory (units and people) imported at start; see shared/src/directory. */
   directoryFile: z.string().optional(),
+  /** When set, /metrics wants `Authorization: Bearer <metricsToken>`; when not, it answers loopback clients only. */
+  metricsToken: z.string().min(16).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   limits: z
     .object({
@@ -68,6 +70,7 @@ const ENV: Record<string, string[]> = {
   GOVDESK_SYNC_REFRESH_TTL_SECONDS: ['refreshTtlSeconds'],
   GOVDESK_SYNC_DIRECTORY_FILE: ['directoryFile'],
   GOVDESK_SYNC_LOG_LEVEL: ['logLevel'],
+  GOVDESK_SYNC_METRICS_TOKEN: ['metricsToken'],
   GOVDESK_SYNC_MAX_FRAME_BYTES: ['limits', 'maxFrameBytes'],
   GOVDESK_SYNC_MAX_BODY_BYTES: ['limits', 'maxBodyBytes'],
   GOVDESK_SYNC_MAX_BUFFERED_BYTES: ['limits', 'maxBufferedBytesPerConnection'],

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createSyncServer } from './server.ts';
+import { DirectoryImportError } from './directory/directory-service.ts';
 
 let config;
 try {
@@ -13,7 +14,14 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const server = createSyncServer(config, log);
+let server;
+try {
+  server = await createSyncServer(config, log);
+} catch (error) {
+  if (!(error instanceof DirectoryImportError)) throw error;
+  log.fatal(error.message);
+  process.exit(78);
+}
 await server.listen();
 
 let stopping = false;
@@ -22,6 +30,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // A second signal while stopping, or a stop that hangs, ends the process anyway.
+    setTimeout(() => process.exit(1), 15_000).unref();
     void server.close().then(() => {
       log.info('stopped');
       process.exit(0);

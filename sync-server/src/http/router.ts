@@ -19,6 +19,7 @@ export type RouteHandler = (context: RouteContext) => Promise<RouteResult> | Rou
 
 interface Route {
   method: HttpMethod;
+  path: string;
   pattern: RegExp;
   names: string[];
   handler: RouteHandler;
@@ -36,11 +37,12 @@ export class Router {
         return '/([^/]+)';
       })}$`,
     );
-    this.#routes.push({ method, pattern, names, handler });
+    this.#routes.push({ method, path, pattern, names, handler });
     return this;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+  /** Answers the request; resolves with the route's path template (for logs and metrics), or null when none matched. */
+  async handle(req: IncomingMessage, res: ServerResponse, log: Logger): Promise<string | null> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       let pathMatched = false;
@@ -53,19 +55,28 @@ export class Router {
         route.names.forEach((name, index) => {
           params[name] = decodeURIComponent(match[index + 1] ?? '');
         });
-        const result = await route.handler({ req, res, url, params, log });
-        if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
-        return;
+        try {
+          const result = await route.handler({ req, res, url, params, log });
+          if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
+        } catch (error) {
+          answerError(res, error, log, url.pathname);
+        }
+        return route.path;
       }
       throw pathMatched ? new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`) : notFound(`no route for ${url.pathname}`);
     } catch (error) {
-      if (error instanceof HttpError) {
-        sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
-      } else {
-        log.error({ err: error, path: url.pathname }, 'request failed');
-        sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
-      }
+      answerError(res, error, log, url.pathname);
     }
+    return null;
+  }
+}
+
+function answerError(res: ServerResponse, error: unknown, log: Logger, path: string): void {
+  if (error instanceof HttpError) {
+    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
+  } else {
+    log.error({ err: error, path }, 'request failed');
+    sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
   }
 }
 

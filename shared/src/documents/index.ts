@@ -1,0 +1,4 @@
+export * from './access.ts';
+export * from './classified.ts';
+export * from './doc-types.ts';
+export * from './schema.ts';

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ApiError, syncApi, type RouteSpec } from '@govdesk/shared';
+
+const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
+const json = (type: z.ZodType) => ({ 'application/json': { schema: schema(type) } });
+
+/** The OpenAPI 3.1 description of the JSON API, built from the route table both ends use. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [operationId, spec] of Object.entries(syncApi) as [string, RouteSpec][]) {
+    const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const parameters = [...spec.path.matchAll(/:([A-Za-z]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    const responses: Record<string, unknown> = { [spec.status]: { description: 'Success', content: json(spec.response) } };
+    for (const [status, codes] of Object.entries(spec.errors)) responses[status] = { description: `error.code: ${codes}`, content: json(ApiError) };
+    paths[path] = {
+      ...paths[path],
+      [spec.method.toLowerCase()]: {
+        operationId,
+        summary: spec.summary,
+        security: spec.auth ? [{ session: [] }] : [],
+        parameters,
+        ...(spec.body ? { requestBody: { required: true, content: json(spec.body) } } : {}),
+        responses,
+      },
+    };
+  }
+  paths['/docs/{documentId}'] = {
+    get: {
+      operationId: 'documentSocket',
+      summary: 'Document sync over WebSocket (the stock y-websocket protocol)',
+      description:
+        'Upgrade to a WebSocket with `?token=<accessToken>` (or a Bearer header). Refused before the upgrade with 401 (no, forged or expired session), ' +
+        '403 (no right on the document) or 429 (too many connections). Messages are y-protocols sync (step 1, step 2, update) and awareness. ' +
+        'Updates from readers and commenters are dropped. Close codes: 1001 server shutting down, 1009 frame too large, 4400 malformed frame, ' +
+        '4401 session ended, 4403 access revoked, 4408 slow consumer, 4429 rate limited, 4500 storage failure.',
+      security: [{ session: [] }],
+      parameters: [
+        { name: 'documentId', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'token', in: 'query', required: false, schema: { type: 'string' } },
+      ],
+      responses: { 101: { description: 'Switching protocols' }, 401: { description: 'unauthorized' }, 403: { description: 'no_access' }, 429: { description: 'too_many_connections' } },
+    },
+  };
+  paths['/healthz'] = { get: { operationId: 'health', summary: 'Liveness and readiness', security: [], responses: { 200: { description: '{"status":"ok"}' }, 503: { description: 'shutting down' } } } };
+  paths['/metrics'] = {
+    get: { operationId: 'metrics', summary: 'Prometheus metrics (bearer metrics token when configured, else loopback only)', security: [], responses: { 200: { description: 'text/plain; version=0.0.4' }, 403: { description: 'not_allowed' } } },
+  };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'GovDesk sync-server', version, description: 'Documents, rights and the organisation directory; document content syncs over the y-websocket protocol at /docs/{documentId}.' },
+    components: { securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'The accessToken of POST /api/session' } } },
+    paths,
+  };
+}

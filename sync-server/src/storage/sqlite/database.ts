@@ -1,0 +1,100 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how far a
+ * database has come. Never edit a released migration: add one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE document_updates (
+    document_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (document_id, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE document_snapshots (
+    document_id TEXT PRIMARY KEY,
+    state BLOB NOT NULL,
+    last_seq INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    doc_type TEXT NOT NULL,
+    owning_unit_id TEXT NOT NULL,
+    classification TEXT NOT NULL CHECK (classification IN ('internal', 'external')),
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE document_shares (
+    document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    principal_type TEXT NOT NULL CHECK (principal_type IN ('user', 'unit')),
+    principal_id TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'commenter', 'reader')),
+    granted_by TEXT NOT NULL,
+    granted_at TEXT NOT NULL,
+    PRIMARY KEY (document_id, principal_type, principal_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX document_shares_by_principal ON document_shares (principal_type, principal_id);
+
+  CREATE TABLE directory_units (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent_id TEXT,
+    uscc TEXT
+  ) WITHOUT ROWID;
+
+  CREATE TABLE directory_people (
+    user_id TEXT PRIMARY KEY,
+    person TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    refresh_hash BLOB NOT NULL,
+    previous_refresh_hash BLOB,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+  `,
+];
+
+/**
+ * Opens the sync-server database: WAL, and synchronous=FULL so that a commit
+ * has reached the disk before the server tells anyone about it.
+ */
+export function openDatabase(file: string): SqliteDatabase {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the database schema (version ${current}) is newer than this sync-server (${MIGRATIONS.length}); refusing to open it`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,143 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+
+/**
+ * The y-websocket wire protocol (y-protocols), as the stock WebsocketProvider
+ * speaks it: `varUint(messageType) • payload`, the document named by the URL.
+ * Parsing is strict: every message of a frame is decoded and validated before
+ * any of it takes effect, so a malformed frame changes nothing.
+ */
+
+export const MessageType = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
+export const SyncMessage = { step1: 0, step2: 1, update: 2 } as const;
+
+/** Close codes the server uses; 4xxx are application codes (RFC 6455 §7.4.2). */
+export const CloseCode = {
+  goingAway: 1001,
+  tooLarge: 1009,
+  malformed: 4400,
+  sessionEnded: 4401,
+  accessRevoked: 4403,
+  slowConsumer: 4408,
+  rateLimited: 4429,
+  storageFailure: 4500,
+} as const;
+
+export type ClientMessage =
+  | { kind: 'sync-step1'; stateVector: Uint8Array; empty: boolean }
+  | { kind: 'sync-step2' | 'update'; update: Uint8Array }
+  | { kind: 'awareness'; update: Uint8Array; entries: AwarenessEntry[] }
+  | { kind: 'query-awareness' };
+
+export interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  /** null: the client leaves. */
+  state: unknown;
+  stateLength: number;
+}
+
+export class MalformedFrame extends Error {}
+
+export interface ParseLimits {
+  maxAwarenessStateBytes: number;
+}
+
+/** Decodes every message of a frame (the stock client sends one; newer clients may concatenate). */
+export function parseFrame(frame: Uint8Array, limits: ParseLimits): ClientMessage[] {
+  const decoder = decoding.createDecoder(frame);
+  const messages: ClientMessage[] = [];
+  try {
+    do {
+      messages.push(parseMessage(decoder, limits));
+    } while (decoding.hasContent(decoder));
+  } catch (error) {
+    if (error instanceof MalformedFrame) throw error;
+    throw new MalformedFrame(`undecodable frame: ${(error as Error).message}`);
+  }
+  return messages;
+}
+
+function parseMessage(decoder: decoding.Decoder, limits: ParseLimits): ClientMessage {
+  const type = decoding.readVarUint(decoder);
+  switch (type) {
+    case MessageType.sync: {
+      const syncType = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (syncType === SyncMessage.step1) {
+        const stateVector = Y.decodeStateVector(payload);
+        return { kind: 'sync-step1', stateVector: payload, empty: stateVector.size === 0 };
+      }
+      if (syncType === SyncMessage.step2 || syncType === SyncMessage.update) {
+        // Decodes every struct and the delete set: a truncated or garbled update fails here, not halfway through being applied.
+        Y.decodeUpdate(payload);
+        return { kind: syncType === SyncMessage.step2 ? 'sync-step2' : 'update', update: payload };
+      }
+      throw new MalformedFrame(`unknown sync message type ${syncType}`);
+    }
+    case MessageType.awareness: {
+      const update = decoding.readVarUint8Array(decoder);
+      return { kind: 'awareness', update, entries: parseAwarenessUpdate(update, limits) };
+    }
+    case MessageType.queryAwareness:
+      return { kind: 'query-awareness' };
+    default:
+      throw new MalformedFrame(`unknown message type ${type}`);
+  }
+}
+
+function parseAwarenessUpdate(update: Uint8Array, limits: ParseLimits): AwarenessEntry[] {
+  const decoder = decoding.createDecoder(update);
+  const count = decoding.readVarUint(decoder);
+  if (count > 1000) throw new MalformedFrame(`an awareness update with ${count} entries`);
+  const entries: AwarenessEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const clientId = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const text = decoding.readVarString(decoder);
+    let state: unknown;
+    try {
+      state = JSON.parse(text);
+    } catch {
+      throw new MalformedFrame('an awareness state that is not JSON');
+    }
+    entries.push({ clientId, clock, state, stateLength: text.length });
+    if (text.length > limits.maxAwarenessStateBytes) throw new MalformedFrame(`an awareness state of ${text.length} bytes`);
+  }
+  if (decoding.hasContent(decoder)) throw new MalformedFrame('trailing bytes after an awareness update');
+  return entries;
+}
+
+function message(write: (encoder: encoding.Encoder) => void): Uint8Array {
+  const encoder = encoding.createEncoder();
+  write(encoder);
+  return encoding.toUint8Array(encoder);
+}
+
+export const encodeSyncStep1 = (stateVector: Uint8Array) =>
+  message((encoder) => {
+    encoding.writeVarUint(encoder, MessageType.sync);
+    encoding.writeVarUint(encoder, SyncMessage.step1);
+    encoding.writeVarUint8Array(encoder, stateVector);
+  });
+
+export const encodeSyncStep2 = (update: Uint8Array) =>
+  message((encoder) => {
+    encoding.writeVarUint(encoder, MessageType.sync);
+    encoding.writeVarUint(encoder, SyncMessage.step2);
+    encoding.writeVarUint8Array(encoder, update);
+  });
+
+export const encodeUpdate = (update: Uint8Array) =>
+  message((encoder) => {
+    encoding.writeVarUint(encoder, MessageType.sync);
+    encoding.writeVarUint(encoder, SyncMessage.update);
+    encoding.writeVarUint8Array(encoder, update);
+  });
+
+export const encodeAwareness = (awarenessUpdate: Uint8Array) =>
+  message((encoder) => {
+    encoding.writeVarUint(encoder, MessageType.awareness);
+    encoding.writeVarUint8Array(encoder, awarenessUpdate);
+  });

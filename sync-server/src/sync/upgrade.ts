@@ -1,0 +1,72 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+import { DocumentId } from '@govdesk/shared';
+import type { SessionService } from '../auth/sessions.ts';
+import type { DocumentService } from '../documents/document-service.ts';
+import { HttpError } from '../http/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { SyncMetrics } from '../metrics/metrics.ts';
+import type { DocumentHub } from './hub.ts';
+import { CloseCode } from './protocol.ts';
+
+/** Document sockets live at /docs/<documentId>: a stock WebsocketProvider uses serverUrl `ws(s)://host/docs` and the document ID as room. */
+export const DOCS_PATH = '/docs/';
+
+export interface UpgradeDeps {
+  hub: DocumentHub;
+  sessions: SessionService;
+  documents: DocumentService;
+  wss: WebSocketServer;
+  metrics: SyncMetrics;
+  log: Logger;
+}
+
+function refuse(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Nobody gets a socket without a valid session and a right on the document:
+ * the checks run on the HTTP upgrade request, before the WebSocket exists.
+ */
+export function createUpgradeHandler({ hub, sessions, documents, wss, metrics, log }: UpgradeDeps) {
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://sync-server');
+    const fail = (status: number, code: string, message: string) => {
+      metrics.refusedUpgrades.inc({ status: String(status) });
+      log.info({ path: url.pathname, status, code }, 'upgrade refused');
+      refuse(socket, status, code, message);
+    };
+    try {
+      if (!url.pathname.startsWith(DOCS_PATH)) return fail(404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
+      const documentId = decodeURIComponent(url.pathname.slice(DOCS_PATH.length));
+      if (!DocumentId.safeParse(documentId).success) return fail(404, 'not_found', 'not a document ID');
+      const header = req.headers.authorization;
+      const token = url.searchParams.get('token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined);
+      const principal = await sessions.authenticate(token ?? undefined);
+      const role = await documents.roleOf(principal.userId, documentId);
+      if (role === null) return fail(403, 'no_access', 'you have no right on this document');
+      if (!hub.hasRoomFor(principal.userId)) return fail(429, 'too_many_connections', 'too many open connections for this user');
+      // The persisted document is in memory before the first sync message is answered.
+      await hub.acquire(documentId);
+      if (socket.destroyed) return;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const conn = hub.attach(ws, { userId: principal.userId, sessionId: principal.sessionId, documentId, role });
+        // Rights may have changed while the document loaded; a revocation in that window must not be missed.
+        void documents.roleOf(principal.userId, documentId).then((now) => {
+          if (now === null) conn.close(CloseCode.accessRevoked, 'access revoked');
+          else conn.role = now;
+        });
+      });
+    } catch (error) {
+      if (error instanceof HttpError) return fail(error.status, error.code, error.message);
+      log.error({ err: error, path: url.pathname }, 'upgrade failed');
+      return fail(500, 'internal', 'internal server error');
+    }
+  };
+}

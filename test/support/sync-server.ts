@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Directory, SessionTokens } from '@govdesk/shared';
+import type { RunningHomeserver } from '../../build/homeserver/index.ts';
+import { repoRoot } from '../../build/lib/paths.ts';
+import type { TestUser } from './matrix.ts';
+
+/**
+ * A real sync-server process for a test: its own data directory (kept across
+ * restarts), its own directory file, the real test homeserver as the only
+ * allowed homeserver.
+ */
+export interface SyncServerProcess {
+  url: string;
+  wsUrl: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  /** Every log line the server printed, parsed. */
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Starts the server again on the same data directory and port. */
+  restart(): Promise<SyncServerProcess>;
+}
+
+export interface SyncServerOptions {
+  homeserver: RunningHomeserver;
+  directory: Directory;
+  env?: Record<string, string>;
+  dataDir?: string;
+  port?: number;
+}
+
+export async function startSyncServer(options: SyncServerOptions): Promise<SyncServerProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govdesk-sync-'));
+  const directoryFile = path.join(dataDir, 'directory.json');
+  writeFileSync(directoryFile, JSON.stringify(options.directory));
+  const child = spawn(process.execPath, [path.join(repoRoot, 'sync-server/src/main.ts')], {
+    env: {
+      PATH: process.env.PATH,
+      GOVDESK_SYNC_PORT: String(options.port ?? 0),
+      GOVDESK_SYNC_DATA_DIR: dataDir,
+      GOVDESK_SYNC_DIRECTORY_FILE: directoryFile,
+      GOVDESK_SYNC_HOMESERVERS: JSON.stringify({ [options.homeserver.serverName]: options.homeserver.baseUrl }),
+      GOVDESK_SYNC_LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (entry.msg === 'sync-server listening') resolve(entry.port as number);
+    });
+    void exited.then((code) => reject(new Error(`the sync-server exited with ${code} while starting:\n${stderr}\n${JSON.stringify(logs.slice(-5))}`)));
+  });
+  const server: SyncServerProcess = {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/docs`,
+    port,
+    dataDir,
+    child,
+    logs,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    restart: () => startSyncServer({ ...options, dataDir, port }),
+  };
+  return server;
+}
+
+/** What a desktop client does to log in: ask the homeserver for an OpenID token, exchange it for a session. */
+export async function openIdToken(homeserver: RunningHomeserver, user: TestUser): Promise<string> {
+  const response = await fetch(new URL(`/_matrix/client/v3/user/${encodeURIComponent(user.userId)}/openid/request_token`, homeserver.baseUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (!response.ok) throw new Error(`no OpenID token for ${user.userId}: ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+export async function login(server: SyncServerProcess, homeserver: RunningHomeserver, user: TestUser): Promise<SessionTokens> {
+  const response = await fetch(`${server.url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ homeserver: homeserver.serverName, openIdToken: await openIdToken(homeserver, user) }),
+  });
+  if (response.status !== 201) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as SessionTokens;
+}
+
+/** A parsed JSON body as tests read it: many shapes, checked by the assertions themselves. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type JsonBody = any;
+
+/** A JSON API call with a session; returns status and parsed body. */
+export async function api(server: SyncServerProcess, token: string | null, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: JsonBody }> {
+  const response = await fetch(`${server.url}${pathname}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Reads one metric's value (summed over labels matching `labels`) from /metrics. */
+export async function metric(server: SyncServerProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    if (Object.entries(labels).every(([key, value]) => (match[2] ?? '').includes(`${key}="${value}"`))) sum += Number(match[3]);
+  }
+  return sum;
+}
