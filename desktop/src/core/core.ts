@@ -1,12 +1,27 @@
 import type { DesktopContract, Handlers } from '@govdesk/shared';
-import { CoreEvents } from './events.ts';
+import { CoreEvents, ShellEventStream } from './events.ts';
 import { SessionService } from './session/session-service.ts';
+import { openLocalStore, type LocalStore } from './store/local-store.ts';
+import { storeSecrets, type SecretStore } from './store/secrets.ts';
+
+export type { SecretStore } from './store/secrets.ts';
 
 export interface CoreOptions {
+  /** Where the LocalStore lives (Electron: app.getPath('userData'); browser mode: its data directory). */
+  dataDir: string;
+  /**
+   * The 32-byte key of the encrypted cache. The shell holds it: Electron keeps
+   * it encrypted with safeStorage, browser mode and tests in a key file.
+   */
+  databaseKey: Uint8Array;
+  /** Where tokens go. Electron passes a safeStorage-backed store; without one they stay in the encrypted LocalStore. */
+  secrets?: SecretStore;
   /** Shown in the user's device list on the homeserver. */
   deviceName?: string;
   /** Pre-filled on the login form (the homeserver this installation belongs to). */
   defaultHomeserverUrl?: string | null;
+  /** The sync-server's base URL (http or https). */
+  syncServerUrl?: string | null;
 }
 
 /** What every call into core knows about its caller. */
@@ -17,16 +32,30 @@ export interface CallContext {
 
 export interface Core {
   readonly handlers: Handlers<DesktopContract, CallContext>;
+  /** Events for every renderer. */
   readonly events: CoreEvents;
+  /** Events for the shell (tray badge, notifications). */
+  readonly shell: ShellEventStream;
+  readonly store: LocalStore;
   close(): Promise<void>;
 }
 
-/** The app's Node-side brain: no electron import, so tests and browser mode run it as it is. */
-export function createCore(options: CoreOptions = {}): Core {
+/**
+ * The app's Node-side brain. It never imports electron, so Electron main, a
+ * utility process, browser mode and tests all run it as it is.
+ * Fails with WrongKeyError (and touches nothing) when the key does not open the cache.
+ */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const store = openLocalStore(options.dataDir, options.databaseKey);
   const events = new CoreEvents();
+  const shell = new ShellEventStream();
+  const secrets = options.secrets ?? storeSecrets(store);
   const session = new SessionService(events, options.deviceName ?? 'GovDesk 政务协同桌面');
+  void secrets;
   return {
     events,
+    shell,
+    store,
     handlers: {
       'app.defaults': () => ({ homeserverUrl: options.defaultHomeserverUrl ?? null }),
       'session.login': (params) => session.login(params),
@@ -36,6 +65,8 @@ export function createCore(options: CoreOptions = {}): Core {
         return { ok: true as const };
       },
     },
-    async close() {},
+    async close() {
+      store.close();
+    },
   };
 }

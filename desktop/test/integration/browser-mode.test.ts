@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(path.join(rendererDir, 'app.js'), 'console.log(1)');
   const bridgeScript = path.join(rendererDir, 'bridge.js');
   writeFileSync(bridgeScript, '/* bridge */');
-  core = createCore({ defaultHomeserverUrl: testHomeserver().baseUrl });
+  core = await createCore({ dataDir: mkdtempSync(path.join(tmpdir(), 'govdesk-core-')), databaseKey: randomBytes(32), defaultHomeserverUrl: testHomeserver().baseUrl });
   app = await startBrowserMode({ core, rendererDir, bridgeScript, secret: SECRET });
 });
 

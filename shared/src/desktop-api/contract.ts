@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method, type ContractSpec } from '../rpc/contract.ts';
 import { LoginParams, SessionInfo } from '../session/schema.ts';
+import { DeepLinkRoute } from './shell.ts';
 
 const None = z.object({}).strict();
 
@@ -23,6 +24,8 @@ export const desktopContract = {
   },
   events: {
     'session.changed': SessionInfo.nullable(),
+    /** The shell asks the UI to show a route (a govdesk:// deep link, a clicked notification). */
+    'app.navigate': z.object({ route: DeepLinkRoute }),
   },
 } satisfies ContractSpec;
 

@@ -1,2 +1,3 @@
 export * from './contract.ts';
 export * from './csp.ts';
+export * from './shell.ts';

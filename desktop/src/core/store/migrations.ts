@@ -1,0 +1,112 @@
+/**
+ * The cache's schema, one migration per version (`PRAGMA user_version`).
+ * Never edit a released migration: add one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  -- Yjs replicas: an append-only log per document and a compacted snapshot.
+  CREATE TABLE doc_updates (
+    doc_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('local', 'remote')),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE doc_snapshots (
+    doc_id TEXT PRIMARY KEY,
+    state BLOB NOT NULL,
+    last_seq INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  -- What each sync-server is known to hold durably, per document (state vector and delete set).
+  CREATE TABLE sync_clocks (
+    server TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    server_state BLOB NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (server, doc_id)
+  ) WITHOUT ROWID;
+
+  -- The document list as the sync-server last gave it, for offline starts and search.
+  CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    server TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    title TEXT NOT NULL,
+    plain_text TEXT NOT NULL DEFAULT '',
+    updated_at INTEGER NOT NULL,
+    UNIQUE (server, doc_id)
+  );
+  CREATE VIRTUAL TABLE documents_fts USING fts5(title, plain_text, content = 'documents', content_rowid = 'id', tokenize = 'trigram');
+  CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts (rowid, title, plain_text) VALUES (new.id, new.title, new.plain_text);
+  END;
+  CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, title, plain_text) VALUES ('delete', old.id, old.title, old.plain_text);
+  END;
+  CREATE TRIGGER documents_au AFTER UPDATE OF title, plain_text ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, title, plain_text) VALUES ('delete', old.id, old.title, old.plain_text);
+    INSERT INTO documents_fts (rowid, title, plain_text) VALUES (new.id, new.title, new.plain_text);
+  END;
+
+  -- Matrix cache: rooms, members and timeline events seen, for offline reading and search.
+  CREATE TABLE matrix_rooms (
+    room_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    topic TEXT NOT NULL DEFAULT '',
+    is_direct INTEGER NOT NULL DEFAULT 0,
+    is_space INTEGER NOT NULL DEFAULT 0,
+    membership TEXT NOT NULL DEFAULT 'join',
+    last_event_ts INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE matrix_members (
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    display_name TEXT NOT NULL DEFAULT '',
+    membership TEXT NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE matrix_events (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    room_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    type TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    body TEXT
+  );
+  CREATE INDEX matrix_events_timeline ON matrix_events (room_id, ts, id);
+  CREATE VIRTUAL TABLE messages_fts USING fts5(body, content = 'matrix_events', content_rowid = 'id', tokenize = 'trigram');
+  CREATE TRIGGER matrix_events_ai AFTER INSERT ON matrix_events WHEN new.body IS NOT NULL BEGIN
+    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+  END;
+  CREATE TRIGGER matrix_events_ad AFTER DELETE ON matrix_events WHEN old.body IS NOT NULL BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+  END;
+  CREATE TRIGGER matrix_events_au AFTER UPDATE OF body ON matrix_events BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE old.body IS NOT NULL;
+    INSERT INTO messages_fts (rowid, body) SELECT new.id, new.body WHERE new.body IS NOT NULL;
+  END;
+
+  -- Messages written offline, sent in order when the network returns.
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    content TEXT NOT NULL,
+    txn_id TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed'))
+  );
+  CREATE INDEX outbox_pending ON outbox (state, id);
+  `,
+];

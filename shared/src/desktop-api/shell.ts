@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { ContractSpec } from '../rpc/contract.ts';
+
+/**
+ * Events core sends to the shell (Electron main), not to the renderer: the
+ * tray's unread count and native notifications. Browser mode has no tray and
+ * ignores them.
+ */
+export const shellEvents = {
+  'shell.badge': z.object({ unread: z.number().int().nonnegative() }),
+  'shell.notify': z.object({
+    title: z.string().max(200),
+    body: z.string().max(1000),
+    /** Where clicking the notification takes the user (an in-app route such as /documents/d_…). */
+    route: z.string().max(500).optional(),
+  }),
+} satisfies ContractSpec['events'];
+
+export type ShellEvents = typeof shellEvents;
+export type ShellEventName = keyof ShellEvents;
+export type ShellPayload<E extends ShellEventName> = z.infer<ShellEvents[E]>;
+
+/** In-app routes a govdesk:// deep link may open; anything else is refused. */
+export const DeepLinkRoute = z.string().regex(/^\/(documents(\/d_[A-Za-z0-9_-]{22})?|home)$/, 'not a GovDesk route');
