@@ -5,8 +5,8 @@ import { repoRoot } from './paths.ts';
 
 /**
  * Builds what the desktop app serves or loads: the renderer (Vite), browser
- * mode's bridge, and Electron's main and preload bundles (esbuild). Skipped
- * when no input changed since the last build.
+ * mode's bridge, and Electron's main, preload and core-process bundles
+ * (esbuild). Skipped when no input changed since the last build.
  */
 
 export const desktopDir = path.join(repoRoot, 'desktop');
@@ -15,6 +15,21 @@ export const rendererDist = path.join(desktopDist, 'renderer');
 export const bridgeBundle = path.join(desktopDist, 'web', 'bridge.js');
 export const mainBundle = path.join(desktopDist, 'main', 'main.cjs');
 export const preloadBundle = path.join(desktopDist, 'preload', 'preload.cjs');
+export const coreHostBundle = path.join(desktopDist, 'core', 'core-host.cjs');
+
+/**
+ * Electron's main process; the core process main starts with utilityProcess.fork; and the preload, which a
+ * sandboxed renderer can only load as one CommonJS file requiring nothing but electron. The native SQLite
+ * module stays outside the bundles (electron-builder unpacks it from the asar). Only entries that exist are built.
+ */
+function electronBundles(): { entry: string; outfile: string; platform: 'node' | 'browser'; target: string }[] {
+  const bundles: ReturnType<typeof electronBundles> = [
+    { entry: 'src/main/main.ts', outfile: mainBundle, platform: 'node', target: 'node22' },
+    { entry: 'src/core/host/core-host-main.ts', outfile: coreHostBundle, platform: 'node', target: 'node22' },
+    { entry: 'src/preload/preload.ts', outfile: preloadBundle, platform: 'browser', target: 'chrome130' },
+  ];
+  return bundles.filter(({ entry }) => existsSync(path.join(desktopDir, entry)));
+}
 
 const INPUTS = ['desktop/src', 'shared/src', 'desktop/vite.config.ts', 'package-lock.json'];
 
@@ -35,7 +50,7 @@ function fingerprint(): string {
 export async function buildDesktop({ force = false }: { force?: boolean } = {}): Promise<'built' | 'up to date'> {
   const stamp = path.join(desktopDist, '.fingerprint');
   const current = fingerprint();
-  const outputs = [path.join(rendererDist, 'index.html'), bridgeBundle];
+  const outputs = [path.join(rendererDist, 'index.html'), bridgeBundle, ...electronBundles().map(({ outfile }) => outfile)];
   if (!force && existsSync(stamp) && readFileSync(stamp, 'utf8') === current && outputs.every((file) => existsSync(file))) return 'up to date';
 
   const { build: viteBuild } = await import('vite');
@@ -52,10 +67,9 @@ export async function buildDesktop({ force = false }: { force?: boolean } = {}):
     sourcemap: true,
     logLevel: 'warning',
   });
-  // Electron's main process, and the preload, which a sandboxed renderer can only load as one CommonJS file.
-  const electronCommon = { bundle: true, format: 'cjs' as const, target: 'node22', sourcemap: true, logLevel: 'warning' as const, external: ['electron', 'better-sqlite3-multiple-ciphers'] };
-  for (const [entry, outfile] of [['src/main/main.ts', mainBundle], ['src/preload/preload.ts', preloadBundle]] as const) {
-    if (existsSync(path.join(desktopDir, entry))) await esbuild.build({ ...electronCommon, entryPoints: [path.join(desktopDir, entry)], outfile, platform: 'node' });
+  const electronCommon = { bundle: true, format: 'cjs' as const, sourcemap: true, logLevel: 'warning' as const, external: ['electron', 'better-sqlite3-multiple-ciphers'] };
+  for (const { entry, outfile, platform, target } of electronBundles()) {
+    await esbuild.build({ ...electronCommon, entryPoints: [path.join(desktopDir, entry)], outfile, platform, target });
   }
 
   mkdirSync(desktopDist, { recursive: true });

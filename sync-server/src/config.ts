@@ -30,8 +30,9 @@ export const SyncServerConfig = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   limits: z
     .object({
-      /** Largest WebSocket frame or JSON body accepted. */
+      /** Largest WebSocket message accepted (fragments counted together); a larger one closes the socket with 1009. */
       maxFrameBytes: Positive.default(16 * 1024 * 1024),
+      /** Largest JSON request body accepted (413 beyond). */
       maxBodyBytes: Positive.default(1024 * 1024),
       /** A connection whose unsent data passes this is dropped (slow consumer). */
       maxBufferedBytesPerConnection: Positive.default(64 * 1024 * 1024),
@@ -39,9 +40,9 @@ export const SyncServerConfig = z.object({
       /** Token bucket per connection: sustained frames per second and burst. */
       framesPerSecond: Positive.default(500),
       frameBurst: Positive.default(2_000),
-      /** Token bucket per client address for POST /api/session. */
-      sessionsPerMinute: Positive.default(60),
-      /** Presence (awareness) from one connection is forwarded at most this often. */
+      /** Token bucket per client address for POST /api/session (an office behind one NAT logs in at the same time). */
+      sessionsPerMinute: Positive.default(300),
+      /** Presence (awareness) changes on a document are batched and forwarded at most once per this interval. */
       awarenessIntervalMs: z.coerce.number().int().min(0).default(50),
       /** Seconds a WebSocket may stay silent before the server pings it away. */
       idleTimeoutSeconds: Positive.default(60),
@@ -107,9 +108,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
       throw new ConfigError(`GOVDESK_SYNC_CONFIG=${file} is not valid JSON: ${(error as Error).message}`);
     }
   }
+  // Which setting came from which variable, so that an error names what the operator actually wrote.
+  const variableOf = new Map<string, string>();
   for (const [variable, keys] of Object.entries(ENV)) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
+    variableOf.set(keys.join('.'), variable);
     if (variable === 'GOVDESK_SYNC_HOMESERVERS') {
       try {
         setPath(raw, keys, JSON.parse(value));
@@ -123,7 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   for (const [key, value] of Object.entries(overrides)) raw[key] = value;
   const parsed = SyncServerConfig.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+    const problems = parsed.error.issues
+      .map((issue) => {
+        const setting = issue.path.join('.');
+        const variable = [...variableOf].find(([keys]) => setting === keys || setting.startsWith(`${keys}.`))?.[1];
+        const source = variable ? ` (from ${variable})` : file ? ` (from ${file})` : '';
+        return `  ${setting || '(root)'}: ${issue.message}${source}`;
+      })
+      .join('\n');
     throw new ConfigError(`invalid sync-server configuration:\n${problems}`);
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };

@@ -1,8 +1,39 @@
 import { z } from 'zod';
-import { ApiError, syncApi, type RouteSpec } from '@govdesk/shared';
+import { ApiError, Classification, CreateDocumentRequest, syncApi, type RouteSpec } from '@govdesk/shared';
 
-const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' });
+const requestClassification: unknown = CreateDocumentRequest.shape.classification;
+
+const schema = (type: z.ZodType) =>
+  z.toJSONSchema(type, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      // The request's classification is a refined string (so that a 密级 is answered with the 涉密不上网 refusal, not an
+      // enum error), which JSON Schema can only see as any string: state what is accepted.
+      if (zodSchema === requestClassification) jsonSchema.enum = [...Classification.options];
+    },
+  });
 const json = (type: z.ZodType) => ({ 'application/json': { schema: schema(type) } });
+
+/**
+ * The errors a route may answer: those its entry in the table names, and those every route of its kind gets from the
+ * HTTP layer (http/router.ts, http/api.ts), which the table leaves out.
+ */
+function errorsOf(spec: RouteSpec): Record<number, string[]> {
+  const errors: Record<number, string[]> = {};
+  const add = (status: number, codes: string) => {
+    for (const code of codes.split('|').map((part) => part.trim())) if (!errors[status]?.includes(code)) (errors[status] ??= []).push(code);
+  };
+  for (const [status, codes] of Object.entries(spec.errors)) add(Number(status), codes);
+  if (spec.auth) add(401, 'unauthorized');
+  if (spec.body) {
+    add(400, 'invalid_request | invalid_json');
+    add(413, 'body_too_large');
+    add(415, 'unsupported_media_type');
+  }
+  if (spec.path.includes(':')) add(400, 'invalid_path');
+  return errors;
+}
 
 /** The OpenAPI 3.1 description of the JSON API, built from the route table both ends use. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -11,7 +42,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
     const parameters = [...spec.path.matchAll(/:([A-Za-z]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
     const responses: Record<string, unknown> = { [spec.status]: { description: 'Success', content: json(spec.response) } };
-    for (const [status, codes] of Object.entries(spec.errors)) responses[status] = { description: `error.code: ${codes}`, content: json(ApiError) };
+    for (const [status, codes] of Object.entries(errorsOf(spec))) responses[status] = { description: `error.code: ${codes.join(' | ')}`, content: json(ApiError) };
     paths[path] = {
       ...paths[path],
       [spec.method.toLowerCase()]: {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -35,6 +36,10 @@ export interface SyncServer {
 
 const isLoopback = (address: string | undefined) => address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 
+/** Compares secrets in constant time (hashes first, so that lengths do not leak either). */
+const sameSecret = (given: string | undefined, expected: string) =>
+  given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+
 /** The composition root: storage, services, HTTP routes and the document WebSocket. */
 export async function createSyncServer(config: SyncServerConfig, log: Logger, storage: Storage = openSqliteStorage(config.dataDir)): Promise<SyncServer> {
   const metrics = new SyncMetrics();
@@ -59,7 +64,7 @@ export async function createSyncServer(config: SyncServerConfig, log: Logger, st
   const router = new Router();
   router.add('GET', '/healthz', () => (stopping ? { status: 503, body: { status: 'stopping' } } : { body: { status: 'ok' } }));
   router.add('GET', '/metrics', async ({ req, res }) => {
-    const allowed = config.metricsToken ? bearerToken(req) === config.metricsToken : isLoopback(req.socket.remoteAddress);
+    const allowed = config.metricsToken ? sameSecret(bearerToken(req), config.metricsToken) : isLoopback(req.socket.remoteAddress);
     if (!allowed) throw forbidden('not_allowed', 'metrics need the metrics token');
     const text = await metrics.registry.metrics();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });

@@ -10,6 +10,36 @@ import { createTestUser, type TestUser } from '../support/matrix.ts';
 export interface DesktopApp {
   url: string;
   service: Service;
+  dataDir: string;
+  /** Quits the app (its core) and starts it again on the same encrypted cache: a new launch, a new URL. */
+  restart(): Promise<DesktopApp>;
+  stop(): Promise<void>;
+}
+
+export interface DesktopAppOptions {
+  homeserverUrl: string;
+  syncServerUrl?: string;
+  dataDir?: string;
+}
+
+/** The real browser-mode launcher (desktop/src/web/main.ts): one app = one core with its own cache and key file. */
+export async function launchDesktopApp(options: DesktopAppOptions): Promise<DesktopApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govdesk-e2e-'));
+  const service = startService('desktop', 'desktop/src/web/main.ts', ['--port', '0', '--data', dataDir], {
+    logDir: dataDir,
+    env: { GOVDESK_DEFAULT_HOMESERVER_URL: options.homeserverUrl, ...(options.syncServerUrl ? { GOVDESK_SYNC_SERVER_URL: options.syncServerUrl } : {}) },
+  });
+  const [, url] = await service.line(/^GOVDESK_APP_URL=(.+)$/);
+  return {
+    url: url as string,
+    service,
+    dataDir,
+    stop: () => service.stop(),
+    async restart() {
+      await service.stop();
+      return launchDesktopApp({ ...options, dataDir });
+    },
+  };
 }
 
 /** Screenshots worth looking at, kept next to the other test results. */
@@ -28,13 +58,9 @@ export const test = base.extend<{ homeserver: RunningHomeserver; newUser: (prefi
   },
   /** The real browser-mode launcher (desktop/src/web/main.ts), one app = one core, with its own data directory. */
   desktopApp: async ({ homeserver }, use) => {
-    const service = startService('desktop', 'desktop/src/web/main.ts', ['--port', '0'], {
-      logDir: mkdtempSync(path.join(tmpdir(), 'govdesk-e2e-')),
-      env: { GOVDESK_DEFAULT_HOMESERVER_URL: homeserver.baseUrl },
-    });
-    const [, url] = await service.line(/^GOVDESK_APP_URL=(.+)$/);
-    await use({ url: url as string, service });
-    await service.stop();
+    const app = await launchDesktopApp({ homeserverUrl: homeserver.baseUrl });
+    await use(app);
+    await app.stop();
   },
 });
 

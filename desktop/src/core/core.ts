@@ -1,6 +1,9 @@
-import type { DesktopContract, Handlers } from '@govdesk/shared';
+import { RpcError, type DesktopContract, type Handlers } from '@govdesk/shared';
+import { DocumentsService } from './documents/documents-service.ts';
 import { CoreEvents, ShellEventStream } from './events.ts';
 import { SessionService } from './session/session-service.ts';
+import { SyncSession } from './session/sync-session.ts';
+import { SyncApiClient } from './sync-api/client.ts';
 import { openLocalStore, type LocalStore } from './store/local-store.ts';
 import { storeSecrets, type SecretStore } from './store/secrets.ts';
 
@@ -22,6 +25,8 @@ export interface CoreOptions {
   defaultHomeserverUrl?: string | null;
   /** The sync-server's base URL (http or https). */
   syncServerUrl?: string | null;
+  /** How long a replica stays connected after its last window closed (default 30 s), so reopening is instant. */
+  replicaLingerMs?: number;
 }
 
 /** What every call into core knows about its caller. */
@@ -50,22 +55,55 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const events = new CoreEvents();
   const shell = new ShellEventStream();
   const secrets = options.secrets ?? storeSecrets(store);
-  const session = new SessionService(events, options.deviceName ?? 'GovDesk 政务协同桌面');
-  void secrets;
+  const session = new SessionService(events, store.settings, secrets, options.deviceName ?? 'GovDesk 政务协同桌面');
+  await session.restore();
+  const api = options.syncServerUrl ? new SyncApiClient(options.syncServerUrl) : null;
+  let syncSession = api ? new SyncSession(api, secrets, session) : null;
+  let documents = new DocumentsService({ store, events, api, session: syncSession, lingerMs: options.replicaLingerMs });
+
+  // A new login is a new sync-server session and a new set of replicas.
+  session.onChange(() => {
+    documents.closeAll();
+    void syncSession?.end();
+    syncSession = api ? new SyncSession(api, secrets, session) : null;
+    documents = new DocumentsService({ store, events, api, session: syncSession, lingerMs: options.replicaLingerMs });
+    if (session.current()) void documents.refresh().catch(() => {});
+  });
+
+  const loggedIn = () => {
+    if (!session.current()) throw new RpcError('not_logged_in', 'not logged in');
+    return documents;
+  };
+
   return {
     events,
     shell,
     store,
     handlers: {
       'app.defaults': () => ({ homeserverUrl: options.defaultHomeserverUrl ?? null }),
+      'app.reconnect': () => {
+        documents.reconnect();
+        return { ok: true as const };
+      },
       'session.login': (params) => session.login(params),
       'session.current': () => session.current(),
       'session.logout': async () => {
         await session.logout();
         return { ok: true as const };
       },
+      'directory.me': () => loggedIn().me(),
+      'documents.list': () => ({ documents: loggedIn().list() }),
+      'documents.create': (request) => loggedIn().create(request),
+      'documents.open': ({ documentId }) => loggedIn().open(documentId),
+      'documents.close': ({ documentId }) => {
+        loggedIn().close(documentId);
+        return { ok: true as const };
+      },
+      'documents.sync': ({ documentId, message }) => ({ reply: loggedIn().sync(documentId, message) }),
+      'documents.share': ({ documentId, share }) => loggedIn().share(documentId, share),
     },
     async close() {
+      documents.closeAll();
       store.close();
     },
   };

@@ -102,3 +102,7 @@ export const Directory = z
     });
   });
 export type Directory = z.infer<typeof Directory>;
+
+/** A user as the directory describes them to themselves: their record and, for civil servants, their unit and the units above it. */
+export const Me = z.object({ person: Person, units: z.array(Unit) });
+export type Me = z.infer<typeof Me>;

@@ -4,14 +4,14 @@
  * 版头, usually with ★ and a 保密期限) is refused wherever it enters.
  */
 
-const MARKING = /(绝密|机密|秘密)\s*(★|☆|\*|＊)|^\s*[【[（(]?\s*(绝密|机密|秘密)\s*[】\]）)]?(\s|$|★|·|：|:)/;
+const MARKING = /(绝密|机密|秘密)\s*(★|☆|\*|＊)|^\s*(?:[【[（(]\s*(绝密|机密|秘密)\s*[】\]）)]|(绝密|机密|秘密)(?=\s|$|★|☆|·|：|:))/;
 const LEVEL_WORDS = new Set(['秘密', '机密', '绝密', 'secret', 'confidential', 'top_secret', 'top-secret', 'topsecret']);
 
 /** The 密级 a text is marked with, or null. Ordinary use of the word (保守国家秘密) is not a marking. */
 export function classifiedMarking(text: string): string | null {
   const match = MARKING.exec(text);
   if (!match) return null;
-  return match[1] ?? match[3] ?? null;
+  return match[1] ?? match[3] ?? match[4] ?? null;
 }
 
 /** Whether a value given as a classification names a 密级 rather than internal/external. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CivilServant, Citizen, EnterpriseLiaison, Unit } from '../directory/schema.ts';
+import { Me } from '../directory/schema.ts';
 import { CreateDocumentRequest, DocumentSummary, Share, ShareRequest } from '../documents/schema.ts';
 import { CreateSessionRequest, RefreshSessionRequest, SessionTokens } from '../session/sync-session.ts';
 
@@ -50,7 +50,7 @@ export const syncApi = {
     body: RefreshSessionRequest,
     response: SessionTokens,
     status: 200,
-    errors: { 400: 'invalid_request', 401: 'invalid_refresh_token', 429: 'rate_limited' },
+    errors: { 400: 'invalid_request', 401: 'invalid_refresh_token' },
   }),
   deleteSession: route({
     method: 'DELETE',
@@ -66,7 +66,7 @@ export const syncApi = {
     path: '/api/directory/me',
     summary: 'The caller as the directory knows them',
     auth: true,
-    response: z.object({ person: z.discriminatedUnion('class', [CivilServant, EnterpriseLiaison, Citizen]), units: z.array(Unit) }),
+    response: Me,
     status: 200,
     errors: { 401: 'unauthorized' },
   }),

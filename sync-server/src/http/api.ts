@@ -11,8 +11,9 @@ export interface ApiContext<Body> extends RouteContext {
 }
 
 export function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
 }
 
 /**

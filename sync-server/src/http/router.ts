@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { z } from 'zod';
+import { CLASSIFIED_REFUSAL } from '@govdesk/shared';
 import type { Logger } from '../logger.ts';
 import { badRequest, HttpError, notFound } from './errors.ts';
 
@@ -45,15 +47,20 @@ export class Router {
   async handle(req: IncomingMessage, res: ServerResponse, log: Logger): Promise<string | null> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      let pathMatched = false;
+      const allowed: HttpMethod[] = [];
       for (const route of this.#routes) {
         const match = route.pattern.exec(url.pathname);
         if (!match) continue;
-        pathMatched = true;
+        allowed.push(route.method);
         if (route.method !== req.method) continue;
         const params: Record<string, string> = {};
         route.names.forEach((name, index) => {
-          params[name] = decodeURIComponent(match[index + 1] ?? '');
+          try {
+            params[name] = decodeURIComponent(match[index + 1] ?? '');
+          } catch {
+            // A broken %-escape is the client's mistake, not a server error.
+            throw badRequest('invalid_path', `the path ${url.pathname} has a malformed %-escape`);
+          }
         });
         try {
           const result = await route.handler({ req, res, url, params, log });
@@ -63,7 +70,9 @@ export class Router {
         }
         return route.path;
       }
-      throw pathMatched ? new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`) : notFound(`no route for ${url.pathname}`);
+      if (allowed.length === 0) throw notFound(`no route for ${url.pathname}`);
+      res.setHeader('allow', allowed.join(', '));
+      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
     } catch (error) {
       answerError(res, error, log, url.pathname);
     }
@@ -73,6 +82,8 @@ export class Router {
 
 function answerError(res: ServerResponse, error: unknown, log: Logger, path: string): void {
   if (error instanceof HttpError) {
+    const socket = res.socket;
+    if (error.status === 413 && socket) res.once('finish', () => windDown(res.req, socket));
     sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
   } else {
     log.error({ err: error, path }, 'request failed');
@@ -92,27 +103,66 @@ export async function readJson<Schema extends z.ZodType>(req: IncomingMessage, s
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'unsupported_media_type', 'the request body must be application/json');
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) throw new HttpError(413, 'body_too_large', `the request body exceeds ${maxBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new HttpError(413, 'body_too_large', `the request body exceeds ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const body = await readBody(req, maxBytes);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch (error) {
     throw badRequest('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw badRequest(
-      'invalid_request',
-      'the request body does not match the schema',
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
+    const details = parsed.error.issues.map((issue) => {
+      // Shared schemas tag issues that are not mere shape errors with params.code (e.g. classified_refused).
+      const tag = (issue as { params?: { code?: unknown } }).params?.code;
+      return { path: issue.path.join('.'), code: typeof tag === 'string' ? tag : issue.code, message: issue.message };
+    });
+    // 涉密不上网: classified material is refused as such (422), whatever else is wrong with the request, so that
+    // clients can tell the user why rather than show a generic validation error.
+    if (details.some((detail) => detail.code === CLASSIFIED_REFUSAL.code)) {
+      throw new HttpError(422, CLASSIFIED_REFUSAL.code, CLASSIFIED_REFUSAL['zh-CN'], details);
+    }
+    throw badRequest('invalid_request', 'the request body does not match the schema', details);
   }
   return parsed.data;
+}
+
+const tooLarge = (maxBytes: number) => new HttpError(413, 'body_too_large', `the request body exceeds ${maxBytes} bytes`);
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      // Flowing with no listener: Node drops the rest; answerError winds the connection down.
+      req.off('data', onData);
+      req.off('end', onEnd);
+      reject(tooLarge(maxBytes));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    // A client that goes away mid-body gets no answer; the promise must still settle.
+    req.once('close', () => reject(badRequest('incomplete_body', 'the request body ended early')));
+  });
+}
+
+/**
+ * After a 413 the rest of the upload is unread, and Node would read and throw
+ * away all of it, however large. Half-close instead: the answer and a FIN tell
+ * the client to stop, what it still sends is dropped, and a second later the
+ * connection is cut whatever the client does. (Cutting at once would reset the
+ * connection and can destroy the 413 before the client has read it.)
+ */
+function windDown(req: IncomingMessage, socket: Socket): void {
+  const timer = setTimeout(() => socket.destroy(), 1_000).unref();
+  socket.once('close', () => clearTimeout(timer));
+  req.resume();
+  socket.end();
 }

@@ -24,6 +24,8 @@ export class Connection {
   /** Awareness client IDs this connection introduced; only it may change or remove them. */
   readonly awarenessIds = new Set<number>();
   lastAwarenessForward = 0;
+  /** The server sent its state vector after dropping an incomplete update and waits for the client's SyncStep2. */
+  resyncRequested = false;
   readonly #frames: TokenBucket;
   readonly #limits: ConnectionLimits;
   readonly #metrics: SyncMetrics;

@@ -6,7 +6,8 @@ import type { Logger } from '../logger.ts';
 import type { SyncMetrics } from '../metrics/metrics.ts';
 import type { ContentStore } from '../storage/types.ts';
 import { Connection } from './connection.ts';
-import { CloseCode, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, MalformedFrame, parseFrame, type ClientMessage } from './protocol.ts';
+import { checkUpdate } from './integrity.ts';
+import { CloseCode, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, MalformedFrame, MAX_AWARENESS_STATE_BYTES, parseFrame, type ClientMessage } from './protocol.ts';
 
 /** What the hub asks of the application: the protocol code knows nothing of users, rights tables or SQL. */
 export interface SyncHooks {
@@ -31,8 +32,6 @@ export interface HubOptions {
   };
   storage: { compactAfterUpdates: number; compactAfterBytes: number; unloadAfterMs: number };
 }
-
-const MAX_AWARENESS_STATE = 64 * 1024;
 
 /** A document held in memory while people work on it. */
 class SharedDoc {
@@ -185,7 +184,7 @@ export class DocumentHub {
     let messages: ClientMessage[];
     try {
       if (!isBinary) throw new MalformedFrame('text frames are not part of the protocol');
-      messages = parseFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { maxAwarenessStateBytes: MAX_AWARENESS_STATE });
+      messages = parseFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES });
     } catch (error) {
       metrics.droppedFrames.inc({ reason: 'malformed' });
       log.debug({ documentId: doc.id, userId: conn.userId, reason: (error as Error).message }, 'malformed frame');
@@ -198,9 +197,22 @@ export class DocumentHub {
           this.#answerStep1(conn, doc, message.stateVector, message.empty);
           break;
         case 'sync-step2':
-        case 'update':
+        case 'update': {
+          if (message.kind === 'sync-step2') conn.resyncRequested = false;
           if (!this.#options.hooks.canWrite(conn.role)) {
             metrics.droppedFrames.inc({ reason: 'read_only' });
+            break;
+          }
+          // Yjs integrates whatever decodes: an update pointing where it must not would corrupt the document for everyone.
+          const check = checkUpdate(doc.ydoc, message.decoded);
+          if (!check.ok && check.kind === 'malformed') {
+            metrics.droppedFrames.inc({ reason: 'malformed' });
+            log.debug({ documentId: doc.id, userId: conn.userId, reason: check.reason }, 'malformed update');
+            conn.close(CloseCode.malformed, 'malformed update');
+            return;
+          }
+          if (!check.ok) {
+            this.#dropIncomplete(conn, doc, check.reason, message.kind === 'update');
             break;
           }
           try {
@@ -211,7 +223,15 @@ export class DocumentHub {
             conn.close(CloseCode.malformed, 'malformed update');
             return;
           }
+          const store = doc.ydoc.store;
+          if (store.pendingStructs !== null || store.pendingDs !== null) {
+            // Not expected after the check; never keep what is neither durable nor relayed (SyncStep2 answers would include it).
+            store.pendingStructs = null;
+            store.pendingDs = null;
+            this.#dropIncomplete(conn, doc, 'Yjs kept part of the update as pending', message.kind === 'update');
+          }
           break;
+        }
         case 'awareness':
           this.#applyAwareness(conn, doc, message.update, message.entries);
           break;
@@ -220,6 +240,21 @@ export class DocumentHub {
           break;
       }
     }
+  }
+
+  /**
+   * An update that depends on content the server does not have is dropped,
+   * and the client gets the server's state vector: it answers with a
+   * SyncStep2 holding everything the server lacks, dependencies included.
+   * One such request is outstanding per connection at a time, and none
+   * answers an incomplete SyncStep2: that is already all the client has.
+   */
+  #dropIncomplete(conn: Connection, doc: SharedDoc, reason: string, requestResync: boolean): void {
+    this.#options.metrics.droppedFrames.inc({ reason: 'incomplete' });
+    this.#options.log.debug({ documentId: doc.id, userId: conn.userId, reason }, 'incomplete update dropped');
+    if (!requestResync || conn.resyncRequested) return;
+    conn.resyncRequested = true;
+    this.#whenDurable(() => conn.send(encodeSyncStep1(Y.encodeStateVector(doc.ydoc))));
   }
 
   #answerStep1(conn: Connection, doc: SharedDoc, stateVector: Uint8Array, empty: boolean): void {

@@ -26,9 +26,12 @@ export const CloseCode = {
 
 export type ClientMessage =
   | { kind: 'sync-step1'; stateVector: Uint8Array; empty: boolean }
-  | { kind: 'sync-step2' | 'update'; update: Uint8Array }
+  | { kind: 'sync-step2' | 'update'; update: Uint8Array; decoded: DecodedUpdate }
   | { kind: 'awareness'; update: Uint8Array; entries: AwarenessEntry[] }
   | { kind: 'query-awareness' };
+
+/** An update's structs and delete set, as `Y.decodeUpdate` returns them. */
+export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
 
 export interface AwarenessEntry {
   clientId: number;
@@ -39,6 +42,9 @@ export interface AwarenessEntry {
 }
 
 export class MalformedFrame extends Error {}
+
+/** Largest awareness state (JSON text, UTF-16 code units) the server accepts; a larger one makes the frame malformed. */
+export const MAX_AWARENESS_STATE_BYTES = 64 * 1024;
 
 export interface ParseLimits {
   maxAwarenessStateBytes: number;
@@ -71,8 +77,8 @@ function parseMessage(decoder: decoding.Decoder, limits: ParseLimits): ClientMes
       }
       if (syncType === SyncMessage.step2 || syncType === SyncMessage.update) {
         // Decodes every struct and the delete set: a truncated or garbled update fails here, not halfway through being applied.
-        Y.decodeUpdate(payload);
-        return { kind: syncType === SyncMessage.step2 ? 'sync-step2' : 'update', update: payload };
+        const decoded = Y.decodeUpdate(payload);
+        return { kind: syncType === SyncMessage.step2 ? 'sync-step2' : 'update', update: payload, decoded };
       }
       throw new MalformedFrame(`unknown sync message type ${syncType}`);
     }
@@ -96,6 +102,8 @@ function parseAwarenessUpdate(update: Uint8Array, limits: ParseLimits): Awarenes
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
     const text = decoding.readVarString(decoder);
+    // Size first: parsing a state that is refused anyway would be work done for an attacker.
+    if (text.length > limits.maxAwarenessStateBytes) throw new MalformedFrame(`an awareness state of ${text.length} bytes`);
     let state: unknown;
     try {
       state = JSON.parse(text);
@@ -103,7 +111,6 @@ function parseAwarenessUpdate(update: Uint8Array, limits: ParseLimits): Awarenes
       throw new MalformedFrame('an awareness state that is not JSON');
     }
     entries.push({ clientId, clock, state, stateLength: text.length });
-    if (text.length > limits.maxAwarenessStateBytes) throw new MalformedFrame(`an awareness state of ${text.length} bytes`);
   }
   if (decoding.hasContent(decoder)) throw new MalformedFrame('trailing bytes after an awareness update');
   return entries;

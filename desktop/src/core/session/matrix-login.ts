@@ -19,6 +19,7 @@ async function matrixFetch(url: URL, init: RequestInit): Promise<Response> {
 async function failure(response: Response): Promise<RpcError> {
   const body = (await response.json().catch(() => ({}))) as { errcode?: string; error?: string };
   if (response.status === 429 || body.errcode === 'M_LIMIT_EXCEEDED') return new RpcError('rate_limited', body.error ?? 'too many attempts');
+  if (body.errcode === 'M_UNKNOWN_TOKEN') return new RpcError('matrix_session_ended', body.error ?? 'the homeserver ended this session');
   if (body.errcode === 'M_FORBIDDEN' || body.errcode === 'M_USER_DEACTIVATED' || response.status === 403) {
     return new RpcError('invalid_credentials', body.error ?? 'invalid username or password');
   }
@@ -59,4 +60,17 @@ export async function logout(credentials: MatrixCredentials): Promise<void> {
   });
   // An already invalid token means the session is gone anyway.
   if (!response.ok && response.status !== 401) throw await failure(response);
+}
+
+/** A Matrix OpenID token, which third-party servers (our sync-server) verify with the homeserver. */
+export async function requestOpenIdToken(credentials: MatrixCredentials): Promise<{ token: string; serverName: string }> {
+  const url = new URL(`/_matrix/client/v3/user/${encodeURIComponent(credentials.userId)}/openid/request_token`, credentials.homeserverUrl);
+  const response = await matrixFetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${credentials.accessToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (!response.ok) throw await failure(response);
+  const body = (await response.json()) as { access_token: string; matrix_server_name: string };
+  return { token: body.access_token, serverName: body.matrix_server_name };
 }

@@ -1,3 +1,4 @@
+import { Compactor } from './compactor.ts';
 import { DocumentCache } from './document-cache.ts';
 import { DocumentLog } from './document-log.ts';
 import { openCacheDatabase, type CacheDatabase } from './database.ts';
@@ -27,6 +28,8 @@ export class LocalStore {
   readonly matrix: MatrixCache;
   readonly outbox: Outbox;
   readonly search: Search;
+  /** Merges document logs into snapshots in a worker thread. */
+  readonly compactor: Compactor;
 
   constructor(dataDir: string, key: Uint8Array) {
     const opened = openCacheDatabase(dataDir, key);
@@ -41,6 +44,7 @@ export class LocalStore {
     this.matrix = new MatrixCache(this.db);
     this.outbox = new Outbox(this.db);
     this.search = new Search(this.db);
+    this.compactor = new Compactor(dataDir, key);
   }
 
   secret(name: string): string | null {
@@ -56,6 +60,7 @@ export class LocalStore {
   }
 
   close(): void {
+    void this.compactor.close();
     if (this.db.open) this.db.close();
   }
 }

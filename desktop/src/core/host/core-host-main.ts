@@ -1,0 +1,23 @@
+/**
+ * Entry of the core process: Electron main starts it with utilityProcess.fork
+ * (desktop/dist/core/core-host.cjs), so a crash in SQLite or in a sync
+ * connection takes down this process, not the windows, and the main thread
+ * never waits on a query. Plain Node: Electron provides `process.parentPort`
+ * in a utility process, and nothing here imports electron.
+ */
+import { createCore } from '../core.ts';
+import { WrongKeyError } from '../store/local-store.ts';
+import { serveCore, type HostPort } from './core-host.ts';
+
+const port = (process as NodeJS.Process & { parentPort?: HostPort | null }).parentPort;
+if (!port) {
+  process.stderr.write('core-host: no parent port; this file runs only as an Electron utility process\n');
+  process.exit(1);
+}
+
+serveCore(port, {
+  createCore,
+  isWrongKeyError: (error) => error instanceof WrongKeyError,
+  exit: (code) => process.exit(code),
+  log: (message, details) => process.stderr.write(`${JSON.stringify({ process: 'core', message, ...details })}\n`),
+});

@@ -1,0 +1,252 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../../src/core/core.ts';
+import { WrongKeyError } from '../../src/core/store/local-store.ts';
+import { testHomeserver } from '../../../test/support/homeserver.ts';
+import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { login, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { TcpProxy } from '../../../test/support/tcp-proxy.ts';
+import { loginCore, openDocument, savedAndOnline, startCore, waitForStatus, type TestCore } from '../../../test/support/desktop-core.ts';
+import { stockClient } from '../../../test/support/yjs-clients.ts';
+
+/**
+ * Core in plain Node against the real sync-server and real encrypted cache
+ * files. "Offline" is a real cut in the TCP path between core and the server.
+ */
+
+const homeserver = testHomeserver();
+let org: TestOrganisation;
+let server: SyncServerProcess;
+const proxies: TcpProxy[] = [];
+const cores: TestCore[] = [];
+
+beforeAll(async () => {
+  org = await createTestOrganisation(homeserver);
+  server = await startSyncServer({ homeserver, directory: org.directory });
+});
+
+afterAll(async () => {
+  for (const core of cores) await core.close().catch(() => {});
+  for (const proxy of proxies) await proxy.close();
+  await server.stop();
+});
+
+async function newCore(): Promise<TestCore> {
+  const proxy = await TcpProxy.start(server.url);
+  proxies.push(proxy);
+  const core = await startCore({ homeserver, proxy });
+  cores.push(core);
+  return core;
+}
+
+async function sharedDocument(owner: TestCore, editorUserId?: string): Promise<string> {
+  const document = await owner.api.call('documents.create', { title: '关于做好2026年防汛工作的通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
+  if (editorUserId) await owner.api.call('documents.share', { documentId: document.id, share: { principal: { type: 'user', userId: editorUserId }, role: 'editor' } });
+  return document.id;
+}
+
+/** What the sync-server holds, read by a stock y-websocket client. */
+async function serverText(documentId: string, name = 't'): Promise<string> {
+  const session = await login(server, homeserver, org.zhang);
+  const client = stockClient(server.wsUrl, documentId, session.accessToken);
+  await client.synced;
+  const text = client.doc.getText(name).toString();
+  client.destroy();
+  return text;
+}
+
+describe('desktop core', () => {
+  it('keeps edits made offline across a restart and sends them when the network returns', async () => {
+    let a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    const documentId = await sharedDocument(a);
+    let doc = await openDocument(a, documentId);
+    doc.doc.getText('t').insert(0, '正文第一段。');
+    await waitForStatus(doc, savedAndOnline);
+
+    a.proxy.cut();
+    await waitForStatus(doc, (status) => status.connection === 'offline');
+    doc.doc.getText('t').insert(6, '离线补充。');
+    await doc.flushed();
+    expect(doc.status.savedToServer).toBe(false);
+
+    // The app quits while offline and starts again, still offline.
+    await doc.close();
+    a = await a.restart();
+    cores.push(a);
+    expect(await a.api.call('session.current')).toMatchObject({ userId: org.zhang.userId });
+    expect((await a.api.call('documents.list')).documents.map((d) => d.id)).toContain(documentId);
+    doc = await openDocument(a, documentId);
+    expect(doc.doc.getText('t').toString()).toBe('正文第一段。离线补充。');
+    expect(doc.status).toEqual({ connection: expect.stringMatching(/connecting|offline/), savedToServer: false });
+
+    a.proxy.restore();
+    await waitForStatus(doc, savedAndOnline, 30_000);
+    expect(await serverText(documentId)).toBe('正文第一段。离线补充。');
+    await doc.close();
+  });
+
+  it('converges when two replicas edit offline and reconnect, deletions included', async () => {
+    const a = await newCore();
+    const b = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    await loginCore(b, homeserver, org.li);
+    const documentId = await sharedDocument(a, org.li.userId);
+    const docA = await openDocument(a, documentId);
+    const docB = await openDocument(b, documentId);
+    docA.doc.getText('t').insert(0, '关于做好防汛工作的通知');
+    await expect.poll(() => docB.doc.getText('t').toString()).toBe('关于做好防汛工作的通知');
+
+    a.proxy.cut();
+    b.proxy.cut();
+    await waitForStatus(docA, (status) => status.connection === 'offline');
+    await waitForStatus(docB, (status) => status.connection === 'offline');
+    docA.doc.getText('t').insert(4, '2026年');
+    docB.doc.getText('t').delete(0, 2);
+    docB.doc.getText('t').insert(docB.doc.getText('t').length, '（征求意见稿）');
+
+    a.proxy.restore();
+    b.proxy.restore();
+    await waitForStatus(docA, savedAndOnline, 30_000);
+    await waitForStatus(docB, savedAndOnline, 30_000);
+    await expect.poll(() => [docA.doc.getText('t').toString(), docB.doc.getText('t').toString()]).toEqual(['做好2026年防汛工作的通知（征求意见稿）', '做好2026年防汛工作的通知（征求意见稿）']);
+    expect(await serverText(documentId)).toBe('做好2026年防汛工作的通知（征求意见稿）');
+    // A deletion alone moves no clock: "saved" must still wait for it to reach the server.
+    b.proxy.cut();
+    await waitForStatus(docB, (status) => status.connection === 'offline');
+    await waitForStatus(docB, (status) => status.savedToServer);
+    docB.doc.getText('t').delete(0, 2);
+    await expect.poll(() => docB.status.savedToServer).toBe(false);
+    b.proxy.restore();
+    await waitForStatus(docB, savedAndOnline, 30_000);
+    expect(await serverText(documentId)).toBe('2026年防汛工作的通知（征求意见稿）');
+    await docA.close();
+    await docB.close();
+  });
+
+  it('rebuilds a deleted or damaged cache from the server without losing anything the server acknowledged', async () => {
+    const a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    const documentId = await sharedDocument(a);
+    const doc = await openDocument(a, documentId);
+    doc.doc.getText('t').insert(0, '服务器已确认的内容');
+    await waitForStatus(doc, savedAndOnline);
+    await doc.close();
+    await a.close();
+
+    // Deleted.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(a.dataDir, `govdesk-cache.db${suffix}`), { force: true });
+    let rebuilt = await startCore({ homeserver, proxy: a.proxy, dataDir: a.dataDir, key: a.key });
+    cores.push(rebuilt);
+    expect(await rebuilt.api.call('session.current')).toBeNull();
+    await loginCore(rebuilt, homeserver, org.zhang);
+    let reopened = await openDocument(rebuilt, documentId);
+    await waitForStatus(reopened, savedAndOnline);
+    expect(reopened.doc.getText('t').toString()).toBe('服务器已确认的内容');
+    await reopened.close();
+    await rebuilt.close();
+
+    // Damaged: the header page overwritten.
+    const file = path.join(a.dataDir, 'govdesk-cache.db');
+    const bytes = readFileSync(file);
+    bytes.fill(0x5a, 0, 4096);
+    writeFileSync(file, bytes);
+    rebuilt = await startCore({ homeserver, proxy: a.proxy, dataDir: a.dataDir, key: a.key });
+    cores.push(rebuilt);
+    expect(rebuilt.core.store.quarantined).toMatch(/govdesk-cache\.db\.damaged-/);
+    expect(existsSync(rebuilt.core.store.quarantined!)).toBe(true);
+    await loginCore(rebuilt, homeserver, org.zhang);
+    reopened = await openDocument(rebuilt, documentId);
+    await waitForStatus(reopened, savedAndOnline);
+    expect(reopened.doc.getText('t').toString()).toBe('服务器已确认的内容');
+    await reopened.close();
+  });
+
+  it('compacts the local log in the background and opens from snapshot plus log', async () => {
+    const a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    const documentId = await sharedDocument(a);
+    const doc = await openDocument(a, documentId);
+    const text = doc.doc.getText('t');
+    // One update per keystroke, like typing; then deletions, which a compacted snapshot must not carry as text.
+    for (let i = 0; i < 1_200; i++) text.insert(text.length, '防汛'.charAt(i % 2));
+    text.delete(0, 600);
+    await doc.flushed();
+    const rows = () => a.core.store.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM doc_updates WHERE doc_id = ?').get(documentId)!.n;
+    await expect.poll(rows, { timeout: 15_000 }).toBeLessThan(500);
+    const snapshot = a.core.store.db.prepare<[string], { state: Buffer; last_seq: number }>('SELECT state, last_seq FROM doc_snapshots WHERE doc_id = ?').get(documentId);
+    expect(snapshot?.last_seq).toBeGreaterThanOrEqual(500);
+    await waitForStatus(doc, savedAndOnline);
+    await doc.close();
+
+    // A restart opens from snapshot plus log, offline, with exactly the same content.
+    const restarted = await a.restart();
+    cores.push(restarted);
+    restarted.proxy.cut();
+    const reopened = await openDocument(restarted, documentId);
+    expect(reopened.doc.getText('t').toString()).toBe('防汛'.repeat(300));
+    restarted.proxy.restore();
+    await reopened.close();
+  });
+
+  it('refuses a wrong key clearly and leaves the cache untouched', async () => {
+    const a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    await a.close();
+    const file = path.join(a.dataDir, 'govdesk-cache.db');
+    const digest = () => createHash('sha256').update(readFileSync(file)).digest('hex');
+    const before = digest();
+    const wrongKey = new Uint8Array(32).fill(7);
+    await expect(createCore({ dataDir: a.dataDir, databaseKey: wrongKey })).rejects.toThrow(WrongKeyError);
+    await expect(createCore({ dataDir: a.dataDir, databaseKey: wrongKey })).rejects.toThrow(/the key does not open the GovDesk cache at .*; the cache was left untouched/);
+    expect(digest()).toBe(before);
+    expect(readdirSync(a.dataDir).filter((name) => name.includes('damaged'))).toEqual([]);
+    // The right key still opens it, login and all.
+    const again = await startCore({ homeserver, proxy: a.proxy, dataDir: a.dataDir, key: a.key });
+    cores.push(again);
+    expect(await again.api.call('session.current')).toMatchObject({ userId: org.zhang.userId });
+  });
+
+  it('encrypts the cache: no document text or token appears in the file', async () => {
+    const a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    const documentId = await sharedDocument(a);
+    const doc = await openDocument(a, documentId);
+    doc.doc.getText('t').insert(0, '绝不可明文落盘的正文内容');
+    await waitForStatus(doc, savedAndOnline);
+    await doc.close();
+    await a.close();
+    const raw = Buffer.concat(['', '-wal'].filter((suffix) => existsSync(path.join(a.dataDir, `govdesk-cache.db${suffix}`))).map((suffix) => readFileSync(path.join(a.dataDir, `govdesk-cache.db${suffix}`))));
+    expect(raw.includes(Buffer.from('不可明文'))).toBe(false);
+    expect(raw.includes(Buffer.from(org.zhang.userId))).toBe(false);
+    expect(raw.subarray(0, 16).toString()).not.toBe('SQLite format 3\u0000');
+  });
+
+  it("gives readers the document but their edits never reach anyone", async () => {
+    const owner = await newCore();
+    const reader = await newCore();
+    await loginCore(owner, homeserver, org.zhang);
+    await loginCore(reader, homeserver, org.wang);
+    const document = await owner.api.call('documents.create', { title: '只读测试', docType: 'letter', owningUnitId: UNITS.secretariat, classification: 'internal' });
+    await owner.api.call('documents.share', { documentId: document.id, share: { principal: { type: 'user', userId: org.wang.userId }, role: 'reader' } });
+    const ownerDoc = await openDocument(owner, document.id);
+    ownerDoc.doc.getText('t').insert(0, '原文');
+    await waitForStatus(ownerDoc, savedAndOnline);
+    const readerDoc = await openDocument(reader, document.id);
+    await expect.poll(() => readerDoc.doc.getText('t').toString()).toBe('原文');
+    expect((await reader.api.call('documents.list')).documents.find((d) => d.id === document.id)?.myRole).toBe('reader');
+
+    // A reader's local edit (the editor is read-only for them; this is what a tampered renderer would do):
+    // the server drops it, so it never reaches the owner and is never reported as saved.
+    readerDoc.doc.getText('t').insert(0, '篡改');
+    ownerDoc.doc.getText('t').insert(2, '（已核）');
+    await expect.poll(() => readerDoc.doc.getText('t').toString().includes('（已核）')).toBe(true);
+    expect(ownerDoc.doc.getText('t').toString()).toBe('原文（已核）');
+    expect(readerDoc.status.savedToServer).toBe(false);
+    await ownerDoc.close();
+    await readerDoc.close();
+  });
+});
+

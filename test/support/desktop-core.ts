@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ApiClient, DesktopContract, DocumentStatus } from '@govdesk/shared';
+import type { RunningHomeserver } from '../../build/homeserver/index.ts';
+import { createCore, type Core } from '../../desktop/src/core/core.ts';
+import { CoreDocProvider } from '../../desktop/src/renderer/documents/core-provider.ts';
+import { inProcessApi } from './core-client.ts';
+import type { TestUser } from './matrix.ts';
+import type { TcpProxy } from './tcp-proxy.ts';
+
+/**
+ * A desktop core running in the test process, as the app would run it, with
+ * its own encrypted cache directory; its network to the sync-server goes
+ * through a TcpProxy that a test can cut.
+ */
+export interface TestCore {
+  core: Core;
+  api: ApiClient<DesktopContract>;
+  dataDir: string;
+  key: Uint8Array;
+  proxy: TcpProxy;
+  /** Closes this core and starts a new one on the same cache (an app restart). */
+  restart(): Promise<TestCore>;
+  close(): Promise<void>;
+}
+
+export async function startCore(options: { homeserver: RunningHomeserver; proxy: TcpProxy; dataDir?: string; key?: Uint8Array }): Promise<TestCore> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govdesk-core-'));
+  const key = options.key ?? new Uint8Array(randomBytes(32));
+  const core = await createCore({ dataDir, databaseKey: key, syncServerUrl: options.proxy.url, defaultHomeserverUrl: options.homeserver.baseUrl, replicaLingerMs: 0 });
+  const testCore: TestCore = {
+    core,
+    api: inProcessApi(core),
+    dataDir,
+    key,
+    proxy: options.proxy,
+    async restart() {
+      await core.close();
+      return startCore({ ...options, dataDir, key });
+    },
+    close: () => core.close(),
+  };
+  return testCore;
+}
+
+export async function loginCore(testCore: TestCore, homeserver: RunningHomeserver, user: TestUser): Promise<void> {
+  await testCore.api.call('session.login', { homeserverUrl: homeserver.baseUrl, username: user.username, password: user.password });
+}
+
+/** Opens a document the way the renderer does, and gives its Y.Doc. */
+export async function openDocument(testCore: TestCore, documentId: string): Promise<CoreDocProvider> {
+  const provider = new CoreDocProvider(testCore.api, documentId);
+  await provider.open();
+  return provider;
+}
+
+export function waitForStatus(provider: CoreDocProvider, wanted: (status: DocumentStatus) => boolean, timeoutMs = 15_000): Promise<DocumentStatus> {
+  if (wanted(provider.status)) return Promise.resolve(provider.status);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`document status stayed ${JSON.stringify(provider.status)}`));
+    }, timeoutMs);
+    const stop = provider.onStatus((status) => {
+      if (!wanted(status)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(status);
+    });
+  });
+}
+
+export const savedAndOnline = (status: DocumentStatus) => status.connection === 'online' && status.savedToServer;
