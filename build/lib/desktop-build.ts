@@ -16,6 +16,8 @@ export const bridgeBundle = path.join(desktopDist, 'web', 'bridge.js');
 export const mainBundle = path.join(desktopDist, 'main', 'main.cjs');
 export const preloadBundle = path.join(desktopDist, 'preload', 'preload.cjs');
 export const coreHostBundle = path.join(desktopDist, 'core', 'core-host.cjs');
+/** The core process's compaction worker: a worker thread needs a file of its own. */
+export const compactionWorkerBundle = path.join(desktopDist, 'core', 'compaction-worker.cjs');
 
 /**
  * Electron's main process; the core process main starts with utilityProcess.fork; and the preload, which a
@@ -26,6 +28,7 @@ function electronBundles(): { entry: string; outfile: string; platform: 'node' |
   const bundles: ReturnType<typeof electronBundles> = [
     { entry: 'src/main/main.ts', outfile: mainBundle, platform: 'node', target: 'node22' },
     { entry: 'src/core/host/core-host-main.ts', outfile: coreHostBundle, platform: 'node', target: 'node22' },
+    { entry: 'src/core/store/compaction-worker.ts', outfile: compactionWorkerBundle, platform: 'node', target: 'node22' },
     { entry: 'src/preload/preload.ts', outfile: preloadBundle, platform: 'browser', target: 'chrome130' },
   ];
   return bundles.filter(({ entry }) => existsSync(path.join(desktopDir, entry)));
@@ -67,7 +70,15 @@ export async function buildDesktop({ force = false }: { force?: boolean } = {}):
     sourcemap: true,
     logLevel: 'warning',
   });
-  const electronCommon = { bundle: true, format: 'cjs' as const, sourcemap: true, logLevel: 'warning' as const, external: ['electron', 'better-sqlite3-multiple-ciphers'] };
+  const electronCommon = {
+    bundle: true,
+    format: 'cjs' as const,
+    sourcemap: true,
+    logLevel: 'warning' as const,
+    external: ['electron', 'better-sqlite3-multiple-ciphers'],
+    // Core finds files beside its source with import.meta.url only when run from source; the bundles pass paths explicitly.
+    logOverride: { 'empty-import-meta': 'silent' as const },
+  };
   for (const { entry, outfile, platform, target } of electronBundles()) {
     await esbuild.build({ ...electronCommon, entryPoints: [path.join(desktopDir, entry)], outfile, platform, target });
   }

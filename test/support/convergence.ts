@@ -5,6 +5,7 @@ import type { TestOrganisation } from './organisation.ts';
 import { UNITS } from './organisation.ts';
 import { login, type SyncServerProcess } from './sync-server.ts';
 import { TcpProxy } from './tcp-proxy.ts';
+import { seededRandom } from './seeded-random.ts';
 import { stockClient } from './yjs-clients.ts';
 
 /**
@@ -14,17 +15,6 @@ import { stockClient } from './yjs-clients.ts';
  * report 已保存到服务器, and the server must hold that text too.
  */
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SAMPLE = '关于做好防汛工作的通知请各单位高度重视切实落实责任确保安全度汛';
 

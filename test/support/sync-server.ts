@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
 import type { Directory, SessionTokens } from '@govdesk/shared';
 import type { RunningHomeserver } from '../../build/homeserver/index.ts';
 import { repoRoot } from '../../build/lib/paths.ts';
@@ -132,4 +133,20 @@ export async function metric(server: SyncServerProcess, name: string, labels: Re
     if (Object.entries(labels).every(([key, value]) => (match[2] ?? '').includes(`${key}="${value}"`))) sum += Number(match[3]);
   }
   return sum;
+}
+
+/** The HTTP status of a WebSocket upgrade attempt (101 when it succeeds; the socket is closed again at once). */
+export function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('error', reject);
+  });
 }

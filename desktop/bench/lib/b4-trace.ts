@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { seededRandom } from '../../../test/support/seeded-random.ts';
 
 /**
  * A synthetic editing trace with the statistics of crdt-benchmarks' B4
@@ -21,13 +22,7 @@ export interface Trace {
 }
 
 export function generateB4Trace(seed = 4, tail = 10_000): Trace {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const doc = new Y.Doc();
   const text = doc.getText('body');
   const updates: Uint8Array[] = [];

@@ -1,3 +1,5 @@
+import { seededRandom } from '../../../test/support/seeded-random.ts';
+
 /**
  * Generated Chinese government messages, the kind a 粤政易 work group carries:
  * notices, deadlines, meeting arrangements, replies. Deterministic per seed.
@@ -9,13 +11,7 @@ const ACTIONS = ['请于{d}前报送{t}相关材料', '关于{t}的通知已印�
 const DAYS = ['本周五', '下周一', '月底', '3月15日', '6月30日', '9月10日', '12月20日', '明天下班', '本月20日', '下周三'];
 
 export function messageGenerator(seed = 1): () => string {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   return () =>
     pick(ACTIONS)

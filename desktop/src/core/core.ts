@@ -27,6 +27,8 @@ export interface CoreOptions {
   syncServerUrl?: string | null;
   /** How long a replica stays connected after its last window closed (default 30 s), so reopening is instant. */
   replicaLingerMs?: number;
+  /** The compaction worker's file when core runs from a bundle (the Electron core process); from source it is found beside the store. */
+  compactionWorker?: string;
 }
 
 /** What every call into core knows about its caller. */
@@ -51,7 +53,7 @@ export interface Core {
  * Fails with WrongKeyError (and touches nothing) when the key does not open the cache.
  */
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const store = openLocalStore(options.dataDir, options.databaseKey);
+  const store = openLocalStore(options.dataDir, options.databaseKey, options.compactionWorker);
   const events = new CoreEvents();
   const shell = new ShellEventStream();
   const secrets = options.secrets ?? storeSecrets(store);

@@ -1,5 +1,6 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { RENDERER_MIME_TYPES } from '@govdesk/shared';
 import { APP_HOST, APP_SCHEME } from './identity.ts';
 
 /**
@@ -8,24 +9,7 @@ import { APP_HOST, APP_SCHEME } from './identity.ts';
  * Electron; app-protocol.ts hands it to protocol.handle.
  */
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  // WebAssembly.instantiateStreaming (matrix-js-sdk's Rust crypto) insists on this type.
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const MIME = RENDERER_MIME_TYPES;
 
 export type AppPath = { kind: 'file'; file: string } | { kind: 'shell' } | { kind: 'refused'; status: 400 | 404 };
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { contentSecurityPolicy, createDispatcher, decodeFrame, desktopContract, encodeFrame, RpcRequest } from '@govdesk/shared';
+import { contentSecurityPolicy, createDispatcher, decodeFrame, desktopContract, encodeFrame, RENDERER_MIME_TYPES, RpcRequest } from '@govdesk/shared';
 import type { Core } from '../core/core.ts';
 
 
@@ -50,19 +50,7 @@ export interface BrowserModeServer {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const MIME = RENDERER_MIME_TYPES;
 
 function secretsEqual(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -10,7 +10,7 @@ import { syncApi, type RouteSpec, type SessionTokens } from '@govdesk/shared';
 import { repoRoot } from '../../../build/lib/paths.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, openIdToken, startSyncServer, type JsonBody, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { api, type JsonBody, login, openIdToken, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -80,21 +80,6 @@ function openSocket(documentId: string, token: string, target = server): Promise
     const closed = new Promise<{ code: number; reason: string }>((done) => ws.once('close', (code, reason) => done({ code, reason: reason.toString() })));
     ws.once('open', () => resolve({ ws, closed }));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
     ws.once('error', reject);
   });
 }

@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import type { SessionTokens } from '@govdesk/shared';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { api, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -121,20 +121,8 @@ function rawClient(server: SyncServerProcess, documentId: string, session: Sessi
   });
 }
 
-function upgradeStatus(server: SyncServerProcess, documentId: string, session: SessionTokens): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${server.wsUrl}/${documentId}?token=${encodeURIComponent(session.accessToken)}`);
-    sockets.push(ws);
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
+function upgradeStatusOf(server: SyncServerProcess, documentId: string, session: SessionTokens): Promise<number> {
+  return upgradeStatus(`${server.wsUrl}/${documentId}?token=${encodeURIComponent(session.accessToken)}`);
 }
 
 /** What a fresh client syncs from the server: the stored document as anyone would get it now. */
@@ -256,18 +244,18 @@ describe('connections per user', () => {
     const s = await setup({ GOVDESK_SYNC_MAX_CONNECTIONS_PER_USER: '3' });
     const second = await newDocument(s);
     const open = [await rawClient(s.server, s.documentId, s.li), await rawClient(s.server, second, s.li), await rawClient(s.server, s.documentId, s.li)];
-    expect(await upgradeStatus(s.server, second, s.li)).toBe(429);
+    expect(await upgradeStatusOf(s.server, second, s.li)).toBe(429);
     expect(await metric(s.server, 'govdesk_sync_refused_upgrades_total', { status: '429' })).toBe(1);
     // A new session of the same user counts too: the limit is per person, not per login.
-    expect(await upgradeStatus(s.server, s.documentId, await login(s.server, homeserver, org.li))).toBe(429);
+    expect(await upgradeStatusOf(s.server, s.documentId, await login(s.server, homeserver, org.li))).toBe(429);
     // Someone else is not affected.
-    expect(await upgradeStatus(s.server, s.documentId, s.zhang)).toBe(101);
+    expect(await upgradeStatusOf(s.server, s.documentId, s.zhang)).toBe(101);
     for (const client of open) expect(client.isClosed()).toBe(false);
 
     // Closing one makes room for one.
     open[0]?.ws.close();
     await open[0]?.closed;
-    await expect.poll(() => upgradeStatus(s.server, second, s.li)).toBe(101);
+    await expect.poll(() => upgradeStatusOf(s.server, second, s.li)).toBe(101);
   });
 });
 
@@ -313,7 +301,7 @@ describe('malformed frames', () => {
     expect(stored).toBe('关于做好2026年防汛工作的通知（征求意见稿）');
     expect(stored).not.toContain('恶意');
     // The server lives on: the attacker may reconnect and behave.
-    expect(await upgradeStatus(s.server, documentId, s.li)).toBe(101);
+    expect(await upgradeStatusOf(s.server, documentId, s.li)).toBe(101);
   });
 });
 

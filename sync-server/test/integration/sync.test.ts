@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { SessionTokens } from '@govdesk/shared';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, startSyncServer, type JsonBody, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { api, type JsonBody, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -44,22 +43,6 @@ async function createDocument(owner: SessionTokens, classification: 'internal' |
 
 async function share(owner: SessionTokens, documentId: string, userId: string, role: string): Promise<{ status: number; body: JsonBody }> {
   return api(server, owner.accessToken, 'PUT', `/api/documents/${documentId}/shares`, { principal: { type: 'user', userId }, role });
-}
-
-/** The HTTP status of a WebSocket upgrade attempt (101 when it succeeds). */
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once('error', (error) => reject(error));
-  });
 }
 
 describe('document sync', () => {

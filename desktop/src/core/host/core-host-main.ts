@@ -5,6 +5,7 @@
  * never waits on a query. Plain Node: Electron provides `process.parentPort`
  * in a utility process, and nothing here imports electron.
  */
+import path from 'node:path';
 import { createCore } from '../core.ts';
 import { WrongKeyError } from '../store/local-store.ts';
 import { serveCore, type HostPort } from './core-host.ts';
@@ -15,8 +16,11 @@ if (!port) {
   process.exit(1);
 }
 
+// This file runs as desktop/dist/core/core-host.cjs; the compaction worker is bundled beside it.
+const compactionWorker = path.join(__dirname, 'compaction-worker.cjs');
+
 serveCore(port, {
-  createCore,
+  createCore: (options) => createCore({ ...options, compactionWorker }),
   isWrongKeyError: (error) => error instanceof WrongKeyError,
   exit: (code) => process.exit(code),
   log: (message, details) => process.stderr.write(`${JSON.stringify({ process: 'core', message, ...details })}\n`),

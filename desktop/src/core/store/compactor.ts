@@ -1,17 +1,27 @@
 import { Worker } from 'node:worker_threads';
 import type { LocalCompactionRequest, LocalCompactionResponse } from './compaction-worker.ts';
 
+/**
+ * Where the worker's code is. From source it sits beside this file; the
+ * Electron core process is a bundle and names its bundled worker instead.
+ */
+export type WorkerLocation = string | URL;
+
+const workerBesideSource = (): URL => new URL('./compaction-worker.ts', import.meta.url);
+
 /** Compaction requests to the worker thread; one worker per store, started on first use. */
 export class Compactor {
   readonly #dataDir: string;
   readonly #key: Uint8Array;
+  readonly #workerLocation: WorkerLocation | undefined;
   #worker: Worker | null = null;
   #nextId = 1;
   readonly #waiting = new Map<number, { resolve: (merged: number) => void; reject: (error: Error) => void }>();
 
-  constructor(dataDir: string, key: Uint8Array) {
+  constructor(dataDir: string, key: Uint8Array, workerLocation?: WorkerLocation) {
     this.#dataDir = dataDir;
     this.#key = key;
+    this.#workerLocation = workerLocation;
   }
 
   /** Merges the log up to `upToSeq` into the snapshot; resolves with how many updates were merged. */
@@ -26,7 +36,7 @@ export class Compactor {
 
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./compaction-worker.ts', import.meta.url));
+    const worker = new Worker(this.#workerLocation ?? workerBesideSource());
     worker.on('message', (message: LocalCompactionResponse) => {
       const waiting = this.#waiting.get(message.id);
       this.#waiting.delete(message.id);

@@ -1,4 +1,4 @@
-import { Compactor } from './compactor.ts';
+import { Compactor, type WorkerLocation } from './compactor.ts';
 import { DocumentCache } from './document-cache.ts';
 import { DocumentLog } from './document-log.ts';
 import { openCacheDatabase, type CacheDatabase } from './database.ts';
@@ -31,7 +31,7 @@ export class LocalStore {
   /** Merges document logs into snapshots in a worker thread. */
   readonly compactor: Compactor;
 
-  constructor(dataDir: string, key: Uint8Array) {
+  constructor(dataDir: string, key: Uint8Array, compactionWorker?: WorkerLocation) {
     const opened = openCacheDatabase(dataDir, key);
     this.db = opened.db;
     this.file = opened.file;
@@ -44,7 +44,7 @@ export class LocalStore {
     this.matrix = new MatrixCache(this.db);
     this.outbox = new Outbox(this.db);
     this.search = new Search(this.db);
-    this.compactor = new Compactor(dataDir, key);
+    this.compactor = new Compactor(dataDir, key, compactionWorker);
   }
 
   secret(name: string): string | null {
@@ -66,6 +66,6 @@ export class LocalStore {
 }
 
 /** Opens (creating it if needed) the cache in `dataDir`; throws WrongKeyError without touching anything when the key is wrong. */
-export function openLocalStore(dataDir: string, key: Uint8Array): LocalStore {
-  return new LocalStore(dataDir, key);
+export function openLocalStore(dataDir: string, key: Uint8Array, compactionWorker?: WorkerLocation): LocalStore {
+  return new LocalStore(dataDir, key, compactionWorker);
 }
