@@ -129,3 +129,40 @@ test('two users co-edit a document; one edits offline, restarts, reconnects, and
   await zhangContext.close();
   await liContext.close();
 });
+
+test('Chinese IME composition lands as the committed characters, for the writer and for a co-editor', async ({ browser, homeserver }) => {
+  const zhang = await launch(homeserver.baseUrl);
+  const li = await launch(homeserver.baseUrl);
+  const zhangContext = await browser.newContext({ locale: 'zh-CN' });
+  const liContext = await browser.newContext({ locale: 'zh-CN' });
+  const a = await zhangContext.newPage();
+  const b = await liContext.newPage();
+  await logIn(a, zhang.app, org.zhang, '张伟');
+  await a.getByRole('menuitem', { name: '公文' }).click();
+  await a.getByRole('button', { name: '新建公文' }).click();
+  await a.getByLabel('标题').fill('输入法测试');
+  await a.getByRole('button', { name: /创\s*建/ }).click();
+  await a.getByRole('button', { name: '共享' }).click();
+  await a.getByLabel('用户').fill(org.li.userId);
+  await a.getByRole('button', { name: /共\s*享/ }).last().click();
+  await expect(a.getByText(`已共享给 ${org.li.userId}`)).toBeVisible();
+  await logIn(b, li.app, org.li, '李娜');
+  await b.getByRole('menuitem', { name: '公文' }).click();
+  await b.getByText('输入法测试').click();
+
+  // Pinyin composition as a real IME produces it (compositionstart/update/end), through Chromium's DevTools protocol.
+  await body(a).click();
+  const cdp = await a.context().newCDPSession(a);
+  for (const [steps, committed] of [
+    [['t', 'to', 'ton', 'tong', 'tongz', 'tongzh', 'tongzhi'], '通知'],
+    [['r', 'ru', 'ruxia', 'ruxiao'], '如下'],
+  ] as const) {
+    for (const text of steps) await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+    await cdp.send('Input.insertText', { text: committed });
+  }
+  await expect(body(a)).toHaveText('通知如下');
+  await expect(body(b)).toHaveText('通知如下');
+  await expect(status(a)).toHaveText('已保存到服务器');
+  await zhangContext.close();
+  await liContext.close();
+});
