@@ -27,7 +27,7 @@ import type { Configuration } from 'electron-builder';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The Electron the app is developed and tested with, read without evaluating require('electron') (that would download it). */
+/** The Electron the app is developed and tested with, read from its package.json without evaluating the package (that would download the binary). */
 const electronVersion = (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
 
 /** Must equal APP_ID of desktop/src/main/identity.ts: Windows matches notifications to the shortcut by it. */

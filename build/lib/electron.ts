@@ -4,7 +4,7 @@ import { repoRoot } from './paths.ts';
 
 /**
  * The Electron executable if one is present, found without evaluating
- * require('electron') — since Electron 42 that call downloads the binary, which
+ * the electron package — since Electron 42 loading it downloads the binary, which
  * fails on machines without internet access.
  */
 export function electronExecutable(): string | null {

