@@ -80,7 +80,39 @@ function onDisk(server: SyncServerProcess, documentId: string): { updates: numbe
   }
 }
 
+/** Every stored blob of a document (snapshot and log rows) that contains `text`, read from the SQLite file. */
+function storedRowsContaining(server: SyncServerProcess, documentId: string, text: string): number {
+  const db = new Database(path.join(server.dataDir, 'sync-server.db'), { readonly: true, fileMustExist: true });
+  try {
+    const needle = Buffer.from(text);
+    const blobs = [
+      ...db.prepare<[string], { data: Buffer }>('SELECT data FROM document_updates WHERE document_id = ?').all(documentId),
+      ...db.prepare<[string], { data: Buffer }>('SELECT state AS data FROM document_snapshots WHERE document_id = ?').all(documentId),
+    ];
+    return blobs.filter((row) => row.data.includes(needle)).length;
+  } finally {
+    db.close();
+  }
+}
+
 describe('durable storage', () => {
+  it('keeps no deleted text once the log is compacted', async () => {
+    const { server, zhang, li } = await start({ GOVDESK_SYNC_COMPACT_AFTER_UPDATES: String(COMPACT_AFTER) });
+    const documentId = await newDocument(server, zhang);
+    const writer = connect(server, documentId, zhang);
+    const observer = connect(server, documentId, li);
+    await Promise.all([writer.synced, observer.synced]);
+    const withdrawn = '此段为误贴的内部意见，已删除';
+    writer.text.insert(0, withdrawn);
+    await expect.poll(() => observer.text.toString()).toBe(withdrawn);
+    expect(storedRowsContaining(server, documentId, withdrawn)).toBe(1);
+    writer.text.delete(0, withdrawn.length);
+    await type(writer, observer, 2 * COMPACT_AFTER, '正文');
+    await expect.poll(() => onDisk(server, documentId).snapshot !== null).toBe(true);
+    await expect.poll(() => storedRowsContaining(server, documentId, withdrawn)).toBe(0);
+    expect(observer.text.toString()).not.toContain('误贴');
+  });
+
   it('compacts the log in the background so it stays bounded, and a restart (graceful, then SIGKILL) yields exactly what the clients had', async () => {
     let { server, zhang, li } = await start({ GOVDESK_SYNC_COMPACT_AFTER_UPDATES: String(COMPACT_AFTER) });
     const documentId = await newDocument(server, zhang);

@@ -3,9 +3,11 @@ import * as Y from 'yjs';
 import { openDatabase, type SqliteDatabase } from './database.ts';
 
 /**
- * Merges a document's logged updates into its snapshot. Runs in a worker
- * thread; the merge (Y.mergeUpdates, no Y.Doc) happens before the write
- * transaction, so the write lock is held only for the swap.
+ * Merges a document's logged updates into its snapshot, in a worker thread so
+ * that a large document never stalls the event loop. The log is replayed into
+ * a Y.Doc with garbage collection: the snapshot keeps what was deleted only as
+ * a length, never its text (Y.mergeUpdates would keep every deleted character
+ * on disk for ever, and let the snapshot grow without bound).
  */
 
 export interface CompactionRequest {
@@ -43,7 +45,13 @@ function compact(request: CompactionRequest): CompactionResponse {
   if (pending.length === 0) {
     return { id: request.id, ok: true, result: { mergedUpdates: 0, logBytesBefore: 0, snapshotBytes: snapshot?.state.length ?? 0, durationMs: performance.now() - started } };
   }
-  const merged = Y.mergeUpdates([...(snapshot ? [new Uint8Array(snapshot.state)] : []), ...pending.map((row) => new Uint8Array(row.data))]);
+  const doc = new Y.Doc({ gc: true });
+  Y.transact(doc, () => {
+    if (snapshot) Y.applyUpdate(doc, snapshot.state);
+    for (const row of pending) Y.applyUpdate(doc, row.data);
+  });
+  const merged = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
   const lastSeq = (pending.at(-1) as { seq: number }).seq;
   db.transaction(() => {
     db.prepare('INSERT INTO document_snapshots (document_id, state, last_seq, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (document_id) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq, updated_at = excluded.updated_at').run(
@@ -53,7 +61,7 @@ function compact(request: CompactionRequest): CompactionResponse {
       new Date().toISOString(),
     );
     db.prepare('DELETE FROM document_updates WHERE document_id = ? AND seq <= ?').run(request.documentId, lastSeq);
-  })();
+  }).immediate();
   return {
     id: request.id,
     ok: true,

@@ -1,30 +1,30 @@
-import { Worker } from 'node:worker_threads';
 import type { CompactionResult, ContentStore, LogEntry, StoredContent } from '../types.ts';
 import type { SqliteDatabase } from './database.ts';
 import type { CompactionRequest, CompactionResponse } from './compaction-worker.ts';
+import type { AppendAnswer, AppendRequest } from './log-writer-worker.ts';
+import { WorkerClient } from './worker-client.ts';
 
 /**
  * Yjs content in SQLite: `document_updates` is the append-only log (one row
  * per update, written before anyone hears of it), `document_snapshots` the
- * merged state. Compaction runs in a worker thread with its own connection,
- * so merging a large document never stalls the event loop.
+ * merged state. Appends are committed in a writer thread and compaction runs
+ * in another, each with its own connection: neither a commit waiting for the
+ * disk nor the merge of a large document stalls the event loop. Reads (a
+ * document loading) use this connection; WAL lets them run beside the writers.
  */
 export class SqliteContentStore implements ContentStore {
   readonly #db: SqliteDatabase;
   readonly #file: string;
   readonly #selectSnapshot;
   readonly #selectUpdates;
-  readonly #insertUpdate;
-  #worker: Worker | null = null;
-  #nextRequest = 1;
-  readonly #waiting = new Map<number, { resolve: (result: CompactionResult) => void; reject: (error: Error) => void }>();
+  readonly #writer = new WorkerClient<Omit<AppendRequest, 'id'>, AppendAnswer>(new URL('./log-writer-worker.ts', import.meta.url));
+  readonly #compactor = new WorkerClient<Omit<CompactionRequest, 'id'>, Extract<CompactionResponse, { ok: true }>>(new URL('./compaction-worker.ts', import.meta.url));
 
   constructor(db: SqliteDatabase, file: string) {
     this.#db = db;
     this.#file = file;
     this.#selectSnapshot = db.prepare<[string], { state: Buffer; last_seq: number }>('SELECT state, last_seq FROM document_snapshots WHERE document_id = ?');
     this.#selectUpdates = db.prepare<[string, number], { seq: number; data: Buffer }>('SELECT seq, data FROM document_updates WHERE document_id = ? AND seq > ? ORDER BY seq');
-    this.#insertUpdate = db.prepare<[string, number, Uint8Array]>('INSERT INTO document_updates (document_id, seq, data) VALUES (?, ?, ?)');
   }
 
   async load(documentId: string): Promise<StoredContent> {
@@ -45,50 +45,17 @@ export class SqliteContentStore implements ContentStore {
 
   async append(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    // One transaction, so one fsync for the whole batch (synchronous=FULL).
-    this.#db.transaction(() => {
-      for (const entry of entries) this.#insertUpdate.run(entry.documentId, entry.seq, entry.update);
-    })();
+    // One transaction in the writer thread, so one fsync for the whole batch (synchronous=FULL).
+    await this.#writer.request({ file: this.#file, entries: entries.map(({ documentId, seq, update }) => ({ documentId, seq, update })) });
   }
 
-  compact(documentId: string, upToSeq: number): Promise<CompactionResult> {
-    const worker = this.#ensureWorker();
-    const id = this.#nextRequest++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, file: this.#file, documentId, upToSeq } satisfies CompactionRequest);
-    });
-  }
-
-  #ensureWorker(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./compaction-worker.ts', import.meta.url));
-    worker.on('message', (message: CompactionResponse) => {
-      const waiting = this.#waiting.get(message.id);
-      this.#waiting.delete(message.id);
-      if (!waiting) return;
-      if (message.ok) waiting.resolve(message.result);
-      else waiting.reject(new Error(`compaction failed: ${message.error}`));
-    });
-    worker.on('error', (error) => this.#failAll(error));
-    worker.on('exit', () => {
-      this.#worker = null;
-      this.#failAll(new Error('the compaction worker exited'));
-    });
-    // The worker never keeps the process alive on its own.
-    worker.unref();
-    this.#worker = worker;
-    return worker;
-  }
-
-  #failAll(error: Error): void {
-    for (const waiting of this.#waiting.values()) waiting.reject(error);
-    this.#waiting.clear();
+  async compact(documentId: string, upToSeq: number): Promise<CompactionResult> {
+    const answer = await this.#compactor.request({ file: this.#file, documentId, upToSeq });
+    return answer.result;
   }
 
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = null;
-    if (worker) await worker.terminate();
+    await this.#writer.close();
+    await this.#compactor.close();
   }
 }
