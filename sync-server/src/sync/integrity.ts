@@ -43,7 +43,8 @@ export function checkUpdate(doc: Y.Doc, decoded: Decoded): UpdateCheck {
     return check(doc, decoded);
   } catch (error) {
     if (error instanceof Refused) return error.check;
-    throw error;
+    // Whatever could not be checked (a lookup Yjs refuses, references nested too deep to follow) is not applied either.
+    return malformed(`the update could not be checked: ${(error as Error).message}`);
   }
 }
 
@@ -109,6 +110,17 @@ function check(doc: Y.Doc, { structs, ds }: Decoded): UpdateCheck {
     return place;
   };
 
+  /** Whether the update's own delete set covers the range. */
+  const deletedHere = (client: number, clock: number, length: number): boolean => {
+    const ranges = [...(ds.clients.get(client) ?? [])].sort((a, b) => a.clock - b.clock);
+    let covered = clock;
+    for (const range of ranges) {
+      if (range.clock > covered) break;
+      covered = Math.max(covered, range.clock + range.len);
+    }
+    return covered >= clock + length;
+  };
+
   const samePlace = (a: Place, b: Place) => a === b || (a !== 'gc' && b !== 'gc' && a.parent === b.parent && a.sub === b.sub);
 
   /** Where Yjs will put the struct: decided by its left and right origins, else by its parent field. */
@@ -122,6 +134,10 @@ function check(doc: Y.Doc, { structs, ds }: Decoded): UpdateCheck {
     if (left === 'gc' || right === 'gc') place = 'gc';
     else if (left || right) place = (left ?? right) as Place;
     else place = parentPlace(struct);
+    // A map entry holds one value; only deleted content may be longer (merged deletions).
+    if (place !== 'gc' && place.sub !== null && struct.length > 1 && !(struct.content instanceof Y.ContentDeleted) && !deletedHere(struct.id.client, struct.id.clock, struct.length)) {
+      throw new Refused(malformed('a map entry longer than one value'));
+    }
     // A struct the server has the start of is integrated after its own known part: that must be in the same place.
     const state = Y.getState(store, struct.id.client);
     if (struct.id.clock < state && struct.id.clock + struct.length > state && !samePlace(placeOfKnown(Y.createID(struct.id.client, state - 1)), place)) {
@@ -139,8 +155,9 @@ function check(doc: Y.Doc, { structs, ds }: Decoded): UpdateCheck {
       if (!found) throw new Refused(incomplete(`parent ${parent.client}:${parent.clock} is not there`));
       if (found.struct instanceof Y.GC) return 'gc';
       const item = found.struct as Y.Item;
-      if (!(item.content instanceof Y.ContentType) || item.id.clock !== parent.clock) throw new Refused(malformed('a parent that is not a type'));
       if (found.inUpdate) placeInUpdate(item);
+      // Yjs collects an item whose parent is not a type (anymore): a paragraph another user deleted meanwhile is the everyday case.
+      if (!(item.content instanceof Y.ContentType) || item.id.clock !== parent.clock) return 'gc';
       return { parent: `${parent.client}:${parent.clock}`, sub: struct.parentSub };
     }
     throw new Refused(malformed('an item without a parent'));

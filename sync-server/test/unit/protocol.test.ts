@@ -50,8 +50,10 @@ describe('parseFrame: valid messages', () => {
 
   it('reads sync step 2 and updates, byte for byte', () => {
     const update = anUpdate();
-    expect(parseFrame(encodeSyncStep2(update), limits)).toEqual([{ kind: 'sync-step2', update }]);
-    expect(parseFrame(encodeUpdate(update), limits)).toEqual([{ kind: 'update', update }]);
+    // The decoded structs travel with the bytes, so that the server checks an update without decoding it twice.
+    const decoded = Y.decodeUpdate(update);
+    expect(parseFrame(encodeSyncStep2(update), limits)).toEqual([{ kind: 'sync-step2', update, decoded }]);
+    expect(parseFrame(encodeUpdate(update), limits)).toEqual([{ kind: 'update', update, decoded }]);
     // What the parser returns applies to a document and yields the sender's content.
     const [message] = parseFrame(encodeUpdate(update), limits);
     const doc = new Y.Doc();
@@ -78,7 +80,7 @@ describe('parseFrame: valid messages', () => {
     const update = anUpdate();
     const messages = parseFrame(concat(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())), encodeUpdate(update), Uint8Array.of(3), encodeAwareness(awarenessUpdate([{ clientId: 7, clock: 1, state: '{"user":{"name":"李娜"}}' }]))), limits);
     expect(messages.map((message) => message.kind)).toEqual(['sync-step1', 'update', 'query-awareness', 'awareness']);
-    expect(messages[1]).toEqual({ kind: 'update', update });
+    expect(messages[1]).toEqual({ kind: 'update', update, decoded: Y.decodeUpdate(update) });
   });
 });
 
