@@ -9,7 +9,7 @@ import { startHomeserver } from '../../build/homeserver/index.ts';
 import { createTestOrganisation } from '../../test/support/organisation.ts';
 import { startSyncServer } from '../../test/support/sync-server.ts';
 import { convergenceRig } from '../../test/support/convergence.ts';
-import { appendSection, commandLine, cpuContext, ms, numericArgs, sectionHeader, Samples, table } from '../../sync-server/bench/lib/report.ts';
+import { appendSection, commandLine, cpuContext, ms, numericArgs, sectionHeader, Samples, table } from '../../build/lib/bench-report.ts';
 
 const options = numericArgs({ seeds: 1_000, steps: 12 });
 const { homeserver } = await startHomeserver('test');

@@ -13,7 +13,7 @@ import * as Y from 'yjs';
 import { encodeUpdateMessage, decodeMessages } from '@govdesk/shared';
 import { Replica } from '../src/core/documents/replica.ts';
 import { openLocalStore, type LocalStore } from '../src/core/store/local-store.ts';
-import { appendSection, commandLine, cpuContext, mib, ms, numericArgs, sectionHeader, Samples, table } from '../../sync-server/bench/lib/report.ts';
+import { appendSection, commandLine, cpuContext, mib, ms, numericArgs, sectionHeader, Samples, table } from '../../build/lib/bench-report.ts';
 import { B4, generateB4Trace } from './lib/b4-trace.ts';
 import { messageGenerator, QUERIES } from './lib/messages.ts';
 

@@ -136,9 +136,9 @@ export async function metric(server: SyncServerProcess, name: string, labels: Re
 }
 
 /** The HTTP status of a WebSocket upgrade attempt (101 when it succeeds; the socket is closed again at once). */
-export function upgradeStatus(url: string): Promise<number> {
+export function upgradeStatus(url: string, headers?: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     ws.once('open', () => {
       ws.close();
       resolve(101);

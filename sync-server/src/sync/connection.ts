@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { DocumentRole } from '@govdesk/shared';
 import { TokenBucket } from '../http/rate-limit.ts';
@@ -26,6 +27,8 @@ export class Connection {
   lastAwarenessForward = 0;
   /** The server sent its state vector after dropping an incomplete update and waits for the client's SyncStep2. */
   resyncRequested = false;
+  /** A SyncStep1 waiting to be answered (once what was applied before it is durable); only the latest is kept. */
+  pendingStep1: { stateVector: Uint8Array; empty: boolean } | null = null;
   readonly #frames: TokenBucket;
   readonly #limits: ConnectionLimits;
   readonly #metrics: SyncMetrics;
@@ -62,7 +65,25 @@ export class Connection {
       return;
     }
     this.ws.send(message, { binary: true });
-    this.#metrics.sentBytes.inc(message.length);
+    this.#metrics.countSent(message.length);
+  }
+
+  /**
+   * Holds this connection's writes until `uncork`: ws writes each frame's
+   * header and payload with one writev, so a broadcast of many updates would
+   * cost one system call per update per receiver; corked, it is one per receiver.
+   */
+  cork(): void {
+    this.#socket?.cork();
+  }
+
+  uncork(): void {
+    this.#socket?.uncork();
+  }
+
+  /** ws keeps its TCP socket private; cork/uncork are only an optimisation, so a missing socket is fine. */
+  get #socket(): Socket | undefined {
+    return (this.ws as unknown as { _socket?: Socket })._socket;
   }
 
   close(code: number, reason: string): void {

@@ -72,6 +72,13 @@ class SharedDoc {
   }
 }
 
+/** Whether a state vector has nothing of the document: the answer is then the whole state, which is cached. */
+function knowsNothingOf(ydoc: Y.Doc, stateVector: Uint8Array): boolean {
+  const known = Y.decodeStateVector(stateVector);
+  for (const [client, clock] of known) if (clock > 0 && ydoc.store.clients.has(client)) return false;
+  return true;
+}
+
 interface PendingUpdate {
   doc: SharedDoc;
   seq: number;
@@ -162,7 +169,15 @@ export class DocumentHub {
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(conn, doc, data, isBinary));
     ws.on('close', () => this.#detach(conn, doc));
-    ws.on('error', (error) => this.#options.log.debug({ err: error, documentId: doc.id }, 'socket error'));
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws closes the socket itself (1009 too large, 1007 invalid UTF-8, 1002 protocol error); the frame still counts as refused.
+      const reason = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_large' : error.code?.startsWith('WS_ERR_') ? 'invalid_websocket_frame' : null;
+      if (reason) {
+        metrics.droppedFrames.inc({ reason });
+        metrics.closedConnections.inc({ reason });
+      }
+      this.#options.log.debug({ err: error, documentId: doc.id, userId: conn.userId }, 'socket error');
+    });
 
     // The server opens with its state vector (the client answers with what the server lacks) and the current presence.
     this.#whenDurable(() => {
@@ -257,16 +272,32 @@ export class DocumentHub {
     this.#whenDurable(() => conn.send(encodeSyncStep1(Y.encodeStateVector(doc.ydoc))));
   }
 
+  /**
+   * Answers a SyncStep1 once everything applied so far is durable. Each answer
+   * costs a pass over the whole document (Yjs encodes the full delete set), so
+   * a connection has at most one answer outstanding: a later SyncStep1 replaces
+   * the one still waiting (its state vector is the newer one), and the answer
+   * waits for the next turn of the event loop, so that all the SyncStep1 frames
+   * of one read get one answer. Without this, a burst of SyncStep1 frames
+   * within the rate limit stalled the event loop for seconds (found by fuzzing).
+   */
   #answerStep1(conn: Connection, doc: SharedDoc, stateVector: Uint8Array, empty: boolean): void {
-    this.#whenDurable(() => {
-      if (conn.closed) return;
-      if (empty) {
-        doc.fullStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(doc.ydoc));
-        conn.send(doc.fullStateMessage);
-      } else {
-        conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc.ydoc, stateVector)));
-      }
-    });
+    const alreadyQueued = conn.pendingStep1 !== null;
+    conn.pendingStep1 = { stateVector, empty };
+    if (alreadyQueued) return;
+    setImmediate(() => this.#whenDurable(() => this.#sendStep2(conn, doc)));
+  }
+
+  #sendStep2(conn: Connection, doc: SharedDoc): void {
+    const request = conn.pendingStep1;
+    conn.pendingStep1 = null;
+    if (!request || conn.closed) return;
+    if (request.empty || knowsNothingOf(doc.ydoc, request.stateVector)) {
+      doc.fullStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(doc.ydoc));
+      conn.send(doc.fullStateMessage);
+    } else {
+      conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc.ydoc, request.stateVector)));
+    }
   }
 
   #applyAwareness(conn: Connection, doc: SharedDoc, update: Uint8Array, entries: { clientId: number; state: unknown }[]): void {
@@ -296,8 +327,11 @@ export class DocumentHub {
     doc.awarenessTimer = setTimeout(() => {
       doc.awarenessTimer = null;
       if (doc.changedAwareness.size === 0) return;
-      const message = encodeAwareness(encodeAwarenessUpdate(doc.awareness, [...doc.changedAwareness]));
+      const changed = [...doc.changedAwareness];
+      const message = encodeAwareness(encodeAwarenessUpdate(doc.awareness, changed));
       doc.changedAwareness.clear();
+      // y-protocols keeps a clock for every client ID it has ever seen, also after its presence is gone: once the removal is relayed, forget it, or the map grows with every session (found by fuzzing).
+      for (const id of changed) if (!doc.awareness.states.has(id)) doc.awareness.meta.delete(id);
       for (const conn of doc.connections) conn.send(message);
     }, this.#options.limits.awarenessIntervalMs);
   }
@@ -347,6 +381,7 @@ export class DocumentHub {
       let bytes = 0;
       let count = 0;
       const touched = new Set<SharedDoc>();
+      const corked = new Set<Connection>();
       for (const entry of batch) {
         if (entry.doc.failed) continue;
         count += 1;
@@ -357,8 +392,15 @@ export class DocumentHub {
         touched.add(entry.doc);
         // Every connection, the sender included: receiving its own update back tells a client the server has it durably.
         const message = encodeUpdate(entry.update);
-        for (const conn of entry.doc.connections) conn.send(message);
+        for (const conn of entry.doc.connections) {
+          if (!corked.has(conn)) {
+            conn.cork();
+            corked.add(conn);
+          }
+          conn.send(message);
+        }
       }
+      for (const conn of corked) conn.uncork();
       metrics.countUpdates(count, bytes);
       for (const doc of touched) this.#maybeCompact(doc);
     }

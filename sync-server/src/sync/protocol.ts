@@ -1,6 +1,6 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { MessageType, SyncMessage } from '@govdesk/shared';
 
 /**
  * The y-websocket wire protocol (y-protocols), as the stock WebsocketProvider
@@ -9,8 +9,8 @@ import * as Y from 'yjs';
  * any of it takes effect, so a malformed frame changes nothing.
  */
 
-export const MessageType = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
-export const SyncMessage = { step1: 0, step2: 1, update: 2 } as const;
+// The encoders are shared with the desktop core; the server parses more strictly (awareness entries, decoded structs for the integrity check).
+export { encodeAwarenessMessage as encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage as encodeUpdate } from '@govdesk/shared';
 
 /** Close codes the server uses; 4xxx are application codes (RFC 6455 §7.4.2). */
 export const CloseCode = {
@@ -115,36 +115,3 @@ function parseAwarenessUpdate(update: Uint8Array, limits: ParseLimits): Awarenes
   if (decoding.hasContent(decoder)) throw new MalformedFrame('trailing bytes after an awareness update');
   return entries;
 }
-
-function message(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
-}
-
-export const encodeSyncStep1 = (stateVector: Uint8Array) =>
-  message((encoder) => {
-    encoding.writeVarUint(encoder, MessageType.sync);
-    encoding.writeVarUint(encoder, SyncMessage.step1);
-    encoding.writeVarUint8Array(encoder, stateVector);
-  });
-
-export const encodeSyncStep2 = (update: Uint8Array) =>
-  message((encoder) => {
-    encoding.writeVarUint(encoder, MessageType.sync);
-    encoding.writeVarUint(encoder, SyncMessage.step2);
-    encoding.writeVarUint8Array(encoder, update);
-  });
-
-export const encodeUpdate = (update: Uint8Array) =>
-  message((encoder) => {
-    encoding.writeVarUint(encoder, MessageType.sync);
-    encoding.writeVarUint(encoder, SyncMessage.update);
-    encoding.writeVarUint8Array(encoder, update);
-  });
-
-export const encodeAwareness = (awarenessUpdate: Uint8Array) =>
-  message((encoder) => {
-    encoding.writeVarUint(encoder, MessageType.awareness);
-    encoding.writeVarUint8Array(encoder, awarenessUpdate);
-  });

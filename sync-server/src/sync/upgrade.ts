@@ -4,6 +4,7 @@ import type { WebSocketServer } from 'ws';
 import { DocumentId } from '@govdesk/shared';
 import type { SessionService } from '../auth/sessions.ts';
 import type { DocumentService } from '../documents/document-service.ts';
+import { bearerToken } from '../http/api.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { SyncMetrics } from '../metrics/metrics.ts';
@@ -44,11 +45,11 @@ export function createUpgradeHandler({ hub, sessions, documents, wss, metrics, l
     };
     try {
       if (!url.pathname.startsWith(DOCS_PATH)) return fail(404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
-      const documentId = decodeURIComponent(url.pathname.slice(DOCS_PATH.length));
-      if (!DocumentId.safeParse(documentId).success) return fail(404, 'not_found', 'not a document ID');
-      const header = req.headers.authorization;
-      const token = url.searchParams.get('token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined);
-      const principal = await sessions.authenticate(token ?? undefined);
+      const documentId = decodePathSegment(url.pathname.slice(DOCS_PATH.length));
+      if (documentId === null || !DocumentId.safeParse(documentId).success) return fail(404, 'not_found', 'not a document ID');
+      // Browsers cannot set headers on a WebSocket, so the stock client sends the token as a query parameter.
+      const token = url.searchParams.get('token') ?? bearerToken(req);
+      const principal = await sessions.authenticate(token);
       const role = await documents.roleOf(principal.userId, documentId);
       if (role === null) return fail(403, 'no_access', 'you have no right on this document');
       if (!hub.hasRoomFor(principal.userId)) return fail(429, 'too_many_connections', 'too many open connections for this user');
@@ -69,4 +70,13 @@ export function createUpgradeHandler({ hub, sessions, documents, wss, metrics, l
       return fail(500, 'internal', 'internal server error');
     }
   };
+}
+
+/** A %-decoded path segment, or null when its escapes are broken. */
+function decodePathSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }

@@ -167,6 +167,9 @@ describe('frame size', () => {
     const big = await rawClient(s.server, s.documentId, s.li);
     big.ws.send(updateFrame(insertUpdate('乙'.repeat(30_000))));
     expect((await big.closed).code).toBe(1009);
+    // Operators see it: the refused frame and the closed connection are counted.
+    expect(await metric(s.server, 'govdesk_sync_dropped_frames_total', { reason: 'too_large' })).toBe(1);
+    expect(await metric(s.server, 'govdesk_sync_closed_connections_total', { reason: 'too_large' })).toBe(1);
     expect(owner.text.toString()).not.toContain('乙');
     await stillWorking(owner, editor, '。');
     expect(fits.isClosed()).toBe(false);

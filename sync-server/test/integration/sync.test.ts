@@ -116,6 +116,11 @@ describe('document sync', () => {
     // Valid session, no right on this document.
     expect(await upgradeStatus(url(sessions.wang.accessToken))).toBe(403);
     expect(await upgradeStatus(url(sessions.zhang.accessToken))).toBe(101);
+    // Non-browser clients may send the token in the Authorization header; the scheme name is case-insensitive.
+    expect(await upgradeStatus(url(), { authorization: `bearer ${sessions.zhang.accessToken}` })).toBe(101);
+    expect(await upgradeStatus(url(), { authorization: `Bearer ${sessions.wang.accessToken}` })).toBe(403);
+    // A broken %-escape in the document name is a wrong address, not a server error.
+    expect(await upgradeStatus(`${server.wsUrl}/%E0%A4%A?token=${sessions.zhang.accessToken}`)).toBe(404);
 
     const shortLived = await startSyncServer({ homeserver, directory: org.directory, env: { GOVDESK_SYNC_SESSION_TTL_SECONDS: '1' } });
     try {

@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../../build/lib/paths.ts';
+import { repoRoot } from './paths.ts';
 
 /** Where every bench appends its section. */
 export const BENCHMARKS_FILE = path.join(repoRoot, 'BENCHMARKS.md');
@@ -161,4 +161,32 @@ export function numericArgs<T extends Record<string, number>>(defaults: T): T {
     result[key] = value;
   }
   return result as T;
+}
+
+/**
+ * The functions with the most self time in a V8 CPU profile (`node --cpu-prof`),
+ * idle time, the garbage collector and "(program)" shown apart.
+ */
+export function hotFunctions(profileFile: string, count = 10): { name: string; percent: number }[] {
+  const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, index) => {
+    const node = nodes.get(id);
+    const delta = profile.timeDeltas[index] ?? 0;
+    if (!node || node.callFrame.functionName === '(idle)') return;
+    total += delta;
+    const where = node.callFrame.url ? ` (${node.callFrame.url.split('/').slice(-2).join('/')}:${node.callFrame.lineNumber + 1})` : '';
+    const name = `${node.callFrame.functionName || '(anonymous)'}${where}`;
+    self.set(name, (self.get(name) ?? 0) + delta);
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, time]) => ({ name, percent: (time / total) * 100 }));
 }

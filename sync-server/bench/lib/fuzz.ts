@@ -1,0 +1,945 @@
+import * as encoding from 'lib0/encoding';
+import type WebSocket from 'ws';
+import * as Y from 'yjs';
+import { MAX_AWARENESS_STATE_BYTES, parseFrame } from '../../src/sync/protocol.ts';
+import type { SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { metric } from '../../../test/support/sync-server.ts';
+import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
+import { fullSync } from './crash.ts';
+import { docProblems } from './doc-check.ts';
+import { healthy, type Govdesk } from './govdesk.ts';
+import { processMemory } from '../../../build/lib/bench-report.ts';
+import { awarenessMessage, awarenessUpdate, closeOf, openSocket, Random, syncStep1Message, syncStep2Message, updateMessage, UpgradeRefused } from './wire.ts';
+
+/**
+ * Protocol fuzzing over real sockets against a real server process.
+ *
+ * Fuzz sockets send random and mutated frames; the server closes a socket
+ * with 4400 at its first malformed frame, so a fuzz socket stops at the frame
+ * the server's own parser (imported here) says is malformed, waits for the
+ * close and reconnects at once. Every frame written before that point is
+ * read and parsed by the server; the harness checks this against the
+ * server's counters (received bytes, malformed frames, closes). Meanwhile two
+ * stock y-websocket clients edit the same document and must keep converging,
+ * and the server must stay up.
+ */
+
+/**
+ * The fuzz server's settings: a small frame limit makes oversized frames cheap
+ * to send; the connection cap is raised because one account opens every fuzz
+ * socket and reconnects at once (the server still counts sockets whose close
+ * is under way).
+ */
+export const FUZZ_SERVER_ENV = {
+  GOVDESK_SYNC_MAX_FRAME_BYTES: String(256 * 1024),
+  GOVDESK_SYNC_MAX_CONNECTIONS_PER_USER: '1000',
+  GOVDESK_SYNC_SESSION_TTL_SECONDS: '7200',
+  // A document leaves memory half a second after its last client: between documents the server holds none, so memory left over is growth.
+  GOVDESK_SYNC_UNLOAD_AFTER_MS: '500',
+};
+
+/**
+ * Frames per document by default. Every random update the server accepts
+ * grows the document and every SyncStep1 answer costs a pass over it (Yjs
+ * encodes the whole delete set), so one document for a million frames would
+ * slow down quadratically; the fuzz moves on to a fresh document instead.
+ */
+export const FRAMES_PER_DOCUMENT = 20_000;
+
+export const FUZZ_CATEGORIES = [
+  'random-bytes',
+  'bit-flip',
+  'truncated',
+  'bad-varint-length',
+  'huge-length',
+  'wrong-type',
+  'concatenated',
+  'text-frame',
+  'empty-frame',
+  'awareness-bad-json',
+  'awareness-huge',
+  'awareness-random',
+  'update-random-doc',
+  'update-random-structs',
+  'sync-step1-random',
+  'query-awareness',
+  'flood',
+] as const;
+export type FuzzCategory = (typeof FUZZ_CATEGORIES)[number];
+
+export interface FuzzFrame {
+  category: FuzzCategory;
+  data: Uint8Array;
+  /** false: sent as a text frame. */
+  binary: boolean;
+}
+
+/**
+ * What the server will do with a frame, by its own parser: read it, or close
+ * the socket (4400 malformed, 1009 too large, 1007 a text frame that is not UTF-8).
+ */
+export type Verdict = 'ok' | 'malformed' | 'too-large' | 'invalid-utf8';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function predict(frame: FuzzFrame, maxFrameBytes: number): Verdict {
+  return classify(frame, maxFrameBytes).verdict;
+}
+
+/**
+ * The verdict, and whether the frame carries a document update. Whether an
+ * update that decodes is also sound depends on the server's document (see
+ * sync-server/src/sync/integrity.ts): the server may still close with
+ * "4400 malformed update", so a fuzz socket sends nothing after such a frame.
+ */
+export function classify(frame: FuzzFrame, maxFrameBytes: number): { verdict: Verdict; carriesUpdate: boolean } {
+  if (frame.data.length > maxFrameBytes) return { verdict: 'too-large', carriesUpdate: false };
+  if (!frame.binary) {
+    try {
+      strictUtf8.decode(frame.data);
+    } catch {
+      return { verdict: 'invalid-utf8', carriesUpdate: false };
+    }
+    return { verdict: 'malformed', carriesUpdate: false };
+  }
+  try {
+    const messages = parseFrame(frame.data, { maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES });
+    return { verdict: 'ok', carriesUpdate: messages.some((message) => message.kind === 'update' || message.kind === 'sync-step2') };
+  } catch {
+    return { verdict: 'malformed', carriesUpdate: false };
+  }
+}
+
+const ROOT_NAMES = ['content', 'meta', 'comments', 'prosemirror', 'x'];
+const KEYS = ['title', 'docNumber', '密级', 'a', '', 'constructor', '__proto__', 'toString'];
+const TEXTS = ['关于做好2026年防汛工作的通知', '粤府办〔2026〕12号', 'x', '', '\u0000', '😀', 'a'.repeat(40), '\uD800'];
+
+/** A random JSON-able value, sometimes deep or odd. */
+function randomJson(random: Random, depth = 0): unknown {
+  const roll = random.int(0, depth > 3 ? 4 : 7);
+  switch (roll) {
+    case 0:
+      return null;
+    case 1:
+      return random.chance(0.5);
+    case 2:
+      return random.pick([0, -1, 1e308, -0, 2 ** 53, 3.14159, random.int(-1e9, 1e9)]);
+    case 3:
+      return random.pick(TEXTS);
+    case 4:
+      return random.pick(KEYS);
+    case 5:
+      return Array.from({ length: random.int(0, 4) }, () => randomJson(random, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: random.int(0, 4) }, () => [random.pick(KEYS) + random.int(0, 9), randomJson(random, depth + 1)]));
+  }
+}
+
+/**
+ * Generates fuzz frames. Valid updates come from a pool of scratch Y.Docs
+ * with random client IDs that make random edits, some seeded with the real
+ * document's state so that their edits reference and delete real content.
+ */
+export class FrameGenerator {
+  readonly random: Random;
+  /** Scratch documents whose updates are sent as they are, and others whose updates are only mutated or concatenated. */
+  readonly #docs = { clean: [] as Y.Doc[], mutated: [] as Y.Doc[] };
+  readonly #source: () => Y.Doc | null;
+  readonly #maxFrameBytes: number;
+  /** IDs an honest client owns in awareness: claiming them is a spoof the server must ignore. */
+  honestAwarenessIds: number[] = [];
+  /** Errors met while copying the honest document (a sign that it is corrupt). */
+  readonly sourceErrors: string[] = [];
+
+  constructor(seed: number, source: () => Y.Doc | null, maxFrameBytes: number) {
+    this.random = new Random(seed);
+    this.#source = source;
+    this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /** The next frame, from every category. */
+  next(): FuzzFrame {
+    const frame = this.#next();
+    return 'binary' in frame ? (frame as FuzzFrame) : { ...frame, binary: true };
+  }
+
+  /**
+   * A frame the server reads without closing the socket: random but valid
+   * updates, presence, state vectors. A fuzz socket sends some of these
+   * before its last frame (from `next`), so that a connection carries several
+   * frames although most mutated frames end it.
+   */
+  nextKeepingOpen(readOnly = false): FuzzFrame {
+    const r = this.random;
+    const roll = r.next();
+    if (roll < 0.5) return { category: 'update-random-doc', data: this.#validUpdateMessage(readOnly ? 'mutated' : 'clean'), binary: true };
+    if (roll < 0.85) return { category: 'awareness-random', data: this.#validAwarenessMessage(), binary: true };
+    if (roll < 0.95) return { category: 'sync-step1-random', data: syncStep1Message(this.#randomStateVector()), binary: true };
+    return { category: 'query-awareness', data: new Uint8Array([3]), binary: true };
+  }
+
+  #next(): Omit<FuzzFrame, 'binary'> | FuzzFrame {
+    const r = this.random;
+    const roll = r.next();
+    if (roll < 0.2) return { category: 'update-random-doc', data: this.#validUpdateMessage('clean') };
+    if (roll < 0.3) return { category: 'awareness-random', data: this.#validAwarenessMessage() };
+    if (roll < 0.36) return { category: 'sync-step1-random', data: syncStep1Message(this.#randomStateVector()) };
+    if (roll < 0.38) return { category: 'query-awareness', data: new Uint8Array([3]) };
+    if (roll < 0.45) return { category: 'update-random-structs', data: (r.chance(0.5) ? updateMessage : syncStep2Message)(this.#randomStructs()) };
+    if (roll < 0.5) return { category: 'concatenated', data: this.#concatenated() };
+    if (roll < 0.6) return { category: 'bit-flip', data: this.#bitFlip(this.#validMessage()) };
+    if (roll < 0.66) return { category: 'truncated', data: this.#truncate(this.#validMessage()) };
+    if (roll < 0.72) return { category: 'random-bytes', data: r.chance(0.3) ? this.#prefixedRandom() : r.bytes(r.chance(0.02) ? r.int(1, 65_536) : r.int(1, 64)) };
+    if (roll < 0.77) return { category: 'bad-varint-length', data: this.#badLength(this.#validMessage(), false) };
+    if (roll < 0.8) return { category: 'huge-length', data: this.#badLength(this.#validMessage(), true) };
+    if (roll < 0.85) return { category: 'wrong-type', data: this.#wrongType(this.#validMessage()) };
+    if (roll < 0.88) {
+      const data = r.chance(0.4) ? this.#validMessage() : r.chance(0.5) ? new TextEncoder().encode(r.pick(TEXTS)) : r.bytes(r.int(1, 32));
+      return { category: 'text-frame', data, binary: false };
+    }
+    if (roll < 0.9) return { category: 'empty-frame', data: new Uint8Array(0) };
+    if (roll < 0.97) return { category: 'awareness-bad-json', data: this.#badAwareness() };
+    return { category: 'awareness-huge', data: this.#hugeAwareness() };
+  }
+
+  /** A valid message of any kind, to be mutated. */
+  #validMessage(): Uint8Array {
+    const r = this.random;
+    const roll = r.next();
+    if (roll < 0.5) return this.#validUpdateMessage('mutated');
+    if (roll < 0.75) return this.#validAwarenessMessage();
+    if (roll < 0.9) return syncStep1Message(this.#randomStateVector());
+    return updateMessage(this.#randomStructs());
+  }
+
+  #scratchDoc(pool: Y.Doc[]): Y.Doc {
+    const r = this.random;
+    if (pool.length < 8 || r.chance(0.002)) {
+      const doc = new Y.Doc();
+      doc.clientID = r.clientId();
+      const source = this.#source();
+      if (source && r.chance(0.3)) {
+        try {
+          Y.applyUpdate(doc, Y.encodeStateAsUpdate(source));
+        } catch (error) {
+          // The honest document is corrupt: runFuzz reports it (docProblems); keep fuzzing with an empty scratch document.
+          this.sourceErrors.push((error as Error).message);
+        }
+      }
+      if (pool.length < 8) pool.push(doc);
+      else {
+        const index = r.int(0, pool.length - 1);
+        pool[index]?.destroy();
+        pool[index] = doc;
+      }
+      return doc;
+    }
+    return r.pick(pool);
+  }
+
+  /** An update a Y.Doc really produced: random text, map, array and XML edits with random content. */
+  #validUpdateMessage(pool: 'clean' | 'mutated'): Uint8Array {
+    const r = this.random;
+    const doc = this.#scratchDoc(this.#docs[pool]);
+    let update: Uint8Array | null = null;
+    const capture = (u: Uint8Array) => (update = u);
+    doc.on('update', capture);
+    // Each root name keeps one type: a Y.Doc refuses to read a root as two different types.
+    const text = doc.getText(r.chance(0.8) ? 'content' : 'notes');
+    switch (r.int(0, 7)) {
+      case 0:
+      case 1:
+        text.insert(r.int(0, text.length), r.pick(TEXTS), r.chance(0.2) ? { bold: true, [r.pick(KEYS)]: randomJson(r) } : undefined);
+        break;
+      case 2:
+      case 6:
+        if (text.length > 0) {
+          const at = r.int(0, text.length - 1);
+          text.delete(at, Math.min(text.length - at, r.int(1, 20)));
+        } else text.insert(0, 'x');
+        break;
+      case 3:
+        doc.getMap(r.chance(0.7) ? 'meta' : 'comments').set(r.pick(KEYS), randomJson(r));
+        break;
+      case 4:
+        doc.getArray('list').insert(0, [randomJson(r), new Uint8Array(r.int(0, 16))]);
+        break;
+      case 5: {
+        const fragment = doc.getXmlFragment('prosemirror');
+        const element = new Y.XmlElement(r.pick(['paragraph', 'heading', 'table', 'p']));
+        element.setAttribute('level', String(r.int(1, 6)));
+        element.insert(0, [new Y.XmlText(r.pick(TEXTS))]);
+        fragment.insert(0, [element]);
+        break;
+      }
+      default:
+        text.format(0, Math.max(1, text.length), { italic: randomJson(r) });
+    }
+    doc.off('update', capture);
+    const produced: Uint8Array = update ?? new Uint8Array([0, 0]);
+    return r.chance(0.7) ? updateMessage(produced) : syncStep2Message(produced);
+  }
+
+  #randomStateVector(): Uint8Array {
+    const r = this.random;
+    if (r.chance(0.1)) return new Uint8Array([0]);
+    const source = this.#source();
+    if (source && r.chance(0.5)) return Y.encodeStateVector(source);
+    const encoder = encoding.createEncoder();
+    const n = r.int(1, 5);
+    encoding.writeVarUint(encoder, n);
+    for (let i = 0; i < n; i++) {
+      encoding.writeVarUint(encoder, r.clientId());
+      encoding.writeVarUint(encoder, r.chance(0.5) ? r.int(0, 100) : r.int(0, 2 ** 31));
+    }
+    return encoding.toUint8Array(encoder);
+  }
+
+  /** IDs that exist in the real document (so random structs can point at them), plus random ones. */
+  #someId(): [number, number] {
+    const r = this.random;
+    const source = this.#source();
+    if (source && r.chance(0.7)) {
+      const clients = [...Y.decodeStateVector(Y.encodeStateVector(source))];
+      if (clients.length > 0) {
+        const [client, clock] = r.pick(clients);
+        return [client, r.int(0, Math.max(0, clock + 2))];
+      }
+    }
+    return [r.clientId(), r.int(0, 1000)];
+  }
+
+  /** A V1 update encoded by hand with random struct fields: often decodable, rarely sensible. */
+  #randomStructs(): Uint8Array {
+    const r = this.random;
+    const e = encoding.createEncoder();
+    const clients = r.int(1, 3);
+    encoding.writeVarUint(e, clients);
+    for (let c = 0; c < clients; c++) {
+      const structs = r.int(1, 4);
+      encoding.writeVarUint(e, structs);
+      const [client, clock] = r.chance(0.5) ? this.#someId() : [r.clientId(), 0];
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, clock);
+      for (let s = 0; s < structs; s++) {
+        const ref = r.int(0, 10);
+        if (ref === 0 || ref === 10) {
+          encoding.writeUint8(e, ref);
+          encoding.writeVarUint(e, r.int(1, 5));
+          continue;
+        }
+        const origin = r.chance(0.5);
+        const rightOrigin = r.chance(0.3);
+        const parentSub = r.chance(0.3);
+        encoding.writeUint8(e, ref | (origin ? 0x80 : 0) | (rightOrigin ? 0x40 : 0) | (parentSub ? 0x20 : 0));
+        if (origin) this.#writeId(e);
+        if (rightOrigin) this.#writeId(e);
+        if (!origin && !rightOrigin) {
+          if (r.chance(0.7)) {
+            encoding.writeVarUint(e, 1);
+            encoding.writeVarString(e, r.pick(ROOT_NAMES));
+          } else {
+            encoding.writeVarUint(e, 0);
+            this.#writeId(e);
+          }
+          if (parentSub) encoding.writeVarString(e, r.pick(KEYS));
+        }
+        this.#writeContent(e, ref);
+      }
+    }
+    // Delete set.
+    const deleted = r.chance(0.5) ? r.int(1, 2) : 0;
+    encoding.writeVarUint(e, deleted);
+    for (let d = 0; d < deleted; d++) {
+      const [client, clock] = this.#someId();
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, clock);
+      encoding.writeVarUint(e, r.int(1, 10));
+    }
+    return encoding.toUint8Array(e);
+  }
+
+  #writeId(e: encoding.Encoder): void {
+    const [client, clock] = this.#someId();
+    encoding.writeVarUint(e, client);
+    encoding.writeVarUint(e, clock);
+  }
+
+  #writeContent(e: encoding.Encoder, ref: number): void {
+    const r = this.random;
+    switch (ref) {
+      case 1: // Deleted
+        encoding.writeVarUint(e, r.int(1, 5));
+        break;
+      case 2: {
+        // JSON
+        const n = r.int(1, 3);
+        encoding.writeVarUint(e, n);
+        for (let i = 0; i < n; i++) encoding.writeVarString(e, r.chance(0.9) ? JSON.stringify(randomJson(r)) : 'undefined');
+        break;
+      }
+      case 3: // Binary
+        encoding.writeVarUint8Array(e, r.bytes(r.int(0, 32)));
+        break;
+      case 4: // String
+        encoding.writeVarString(e, r.pick(TEXTS));
+        break;
+      case 5: // Embed
+        encoding.writeVarString(e, JSON.stringify(randomJson(r)));
+        break;
+      case 6: // Format
+        encoding.writeVarString(e, r.pick(KEYS));
+        encoding.writeVarString(e, JSON.stringify(randomJson(r)));
+        break;
+      case 7: {
+        // Type: 0..6 are valid; 3 (XmlElement) and 5 (XmlHook) carry a name.
+        const typeRef = r.chance(0.9) ? r.int(0, 6) : r.int(7, 300);
+        encoding.writeVarUint(e, typeRef);
+        if (typeRef === 3 || typeRef === 5) encoding.writeVarString(e, r.pick(['p', 'table', '']));
+        break;
+      }
+      case 8: {
+        // Any
+        const n = r.int(1, 3);
+        encoding.writeVarUint(e, n);
+        for (let i = 0; i < n; i++) encoding.writeAny(e, randomJson(r) as never);
+        break;
+      }
+      default: // 9: Doc
+        encoding.writeVarString(e, r.pick(['sub', '', 'd_x']));
+        encoding.writeAny(e, (r.chance(0.7) ? { gc: r.chance(0.5) } : randomJson(r)) as never);
+    }
+  }
+
+  #validAwarenessMessage(): Uint8Array {
+    const r = this.random;
+    const spoof = this.honestAwarenessIds.length > 0 && r.chance(0.05);
+    const entries = Array.from({ length: r.int(1, 3) }, () => ({
+      clientId: spoof ? r.pick(this.honestAwarenessIds) : r.clientId(),
+      clock: r.int(0, 1000),
+      state: r.chance(0.1) ? 'null' : JSON.stringify({ user: { name: r.pick(TEXTS), color: '#30bced' }, cursor: randomJson(r) }),
+    }));
+    return awarenessMessage(awarenessUpdate(entries));
+  }
+
+  #badAwareness(): Uint8Array {
+    const r = this.random;
+    const encoder = encoding.createEncoder();
+    switch (r.int(0, 3)) {
+      case 0: // not JSON
+        return awarenessMessage(awarenessUpdate([{ clientId: r.clientId(), clock: 1, state: r.pick(['{', '{"user":', '', 'undefined', "{'a':1}", Buffer.from(r.bytes(20)).toString('latin1')]) }]));
+      case 1: // too many entries
+        encoding.writeVarUint(encoder, r.int(1001, 2 ** 20));
+        return awarenessMessage(encoding.toUint8Array(encoder));
+      case 2: {
+        // trailing bytes
+        const body = awarenessUpdate([{ clientId: r.clientId(), clock: 1, state: '{}' }]);
+        return awarenessMessage(new Uint8Array([...body, ...r.bytes(r.int(1, 8))]));
+      }
+      default: {
+        // fewer entries than announced
+        encoding.writeVarUint(encoder, 3);
+        encoding.writeVarUint(encoder, r.clientId());
+        encoding.writeVarUint(encoder, 1);
+        encoding.writeVarString(encoder, '{}');
+        return awarenessMessage(encoding.toUint8Array(encoder));
+      }
+    }
+  }
+
+  /** A state just over the server's limit, or a frame over the frame limit. */
+  #hugeAwareness(): Uint8Array {
+    const r = this.random;
+    const length = r.chance(0.2) ? this.#maxFrameBytes + r.int(1, 1024) : MAX_AWARENESS_STATE_BYTES + r.int(1, 64 * 1024);
+    const state = JSON.stringify({ user: { name: 'x'.repeat(length) } });
+    return awarenessMessage(awarenessUpdate([{ clientId: r.clientId(), clock: 1, state }]));
+  }
+
+  #concatenated(): Uint8Array {
+    const r = this.random;
+    const parts = Array.from({ length: r.int(2, 5) }, () => (r.chance(0.8) ? this.#validMessage() : r.bytes(r.int(1, 8))));
+    return Buffer.concat(parts);
+  }
+
+  #prefixedRandom(): Uint8Array {
+    const r = this.random;
+    const prefix = r.pick([[0, 0], [0, 1], [0, 2], [1], [3], [0]]);
+    return new Uint8Array([...prefix, ...r.bytes(r.int(0, 64))]);
+  }
+
+  #bitFlip(message: Uint8Array): Uint8Array {
+    const r = this.random;
+    const out = message.slice();
+    for (let i = r.int(1, 4); i > 0 && out.length > 0; i--) {
+      const at = r.int(0, out.length - 1);
+      out[at] = (out[at] as number) ^ (1 << r.int(0, 7));
+    }
+    return out;
+  }
+
+  #truncate(message: Uint8Array): Uint8Array {
+    return message.slice(0, this.random.int(0, Math.max(0, message.length - 1)));
+  }
+
+  /** Replaces the length varint of the message's payload (after the type bytes) with a wrong one. */
+  #badLength(message: Uint8Array, huge: boolean): Uint8Array {
+    const r = this.random;
+    const headerLength = message[0] === 0 ? 2 : 1;
+    if (message.length <= headerLength) return message;
+    // Skip the original varint.
+    let at = headerLength;
+    let original = 0;
+    let shift = 1;
+    while (at < message.length) {
+      const byte = message[at] as number;
+      original += (byte & 0x7f) * shift;
+      shift *= 128;
+      at++;
+      if (byte < 0x80) break;
+    }
+    const encoder = encoding.createEncoder();
+    encoding.writeUint8Array(encoder, message.subarray(0, headerLength));
+    if (huge) {
+      const choice = r.int(0, 3);
+      if (choice === 3) encoding.writeUint8Array(encoder, new Uint8Array(r.int(9, 12)).fill(0xff));
+      else encoding.writeVarUint(encoder, [2 ** 31 - 1, 2 ** 40, Number.MAX_SAFE_INTEGER][choice] as number);
+    } else {
+      const choice = r.int(0, 2);
+      if (choice === 0) encoding.writeVarUint(encoder, Math.max(0, original + r.int(-3, 3)));
+      else if (choice === 1) encoding.writeVarUint(encoder, r.int(0, 100_000));
+      else encoding.writeUint8Array(encoder, new Uint8Array([0x80, 0x80, 0x80]));
+    }
+    encoding.writeUint8Array(encoder, message.subarray(at));
+    return encoding.toUint8Array(encoder);
+  }
+
+  #wrongType(message: Uint8Array): Uint8Array {
+    const r = this.random;
+    const out = message.slice();
+    if (out[0] === 0 && out.length > 1 && r.chance(0.5)) out[1] = r.int(3, 127);
+    else if (r.chance(0.5)) out[0] = r.pick([2, 4, 5, 127]);
+    else return new Uint8Array([0xff, 0xff, 0xff, 0x7f, ...out.subarray(1)]);
+    return out;
+  }
+
+  destroy(): void {
+    for (const doc of [...this.#docs.clean, ...this.#docs.mutated]) doc.destroy();
+  }
+
+  /** Tiny valid frames for a flood past the per-connection rate limit. */
+  floodFrame(): Uint8Array {
+    return this.random.chance(0.5) ? updateMessage(new Uint8Array([0, 0])) : syncStep1Message(new Uint8Array([1, 1, 0]));
+  }
+}
+
+export interface FuzzOptions {
+  /** Frames the server must process (the run ends once this many have been read and parsed by it). */
+  frames: number;
+  /** Documents the frames are spread over, one after the other (default: one per FRAMES_PER_DOCUMENT frames), all on the one server process. */
+  documents?: number;
+  /** Fuzz sockets open at the same time. */
+  parallel: number;
+  seed: number;
+  /** The server's GOVDESK_SYNC_MAX_FRAME_BYTES (the fuzz server should set it low, so "too large" is cheap). */
+  maxFrameBytes: number;
+  /** The server's per-connection frame burst: a flood sends more than this. */
+  frameBurst: number;
+  /** Share of connections that flood (to exercise the rate limit). */
+  floodShare: number;
+  /** Honest clients make one edit every this many ms. */
+  honestEditMs: number;
+  onProgress?: (progress: FuzzProgress) => void;
+}
+
+export interface FuzzProgress {
+  framesSent: number;
+  framesProcessed: number;
+  connections: number;
+  elapsedMs: number;
+}
+
+export interface FuzzReport {
+  /** Fuzz frames written (floods not included). */
+  framesSent: number;
+  /** Tiny valid frames sent by floods past the rate limit. */
+  floodFrames: number;
+  /** Frames the server read and parsed (every frame up to and including a socket's last). */
+  framesProcessed: number;
+  bytesProcessed: number;
+  byCategory: Record<string, { sent: number; ok: number; malformed: number; tooLarge: number; invalidUtf8: number }>;
+  connections: number;
+  refusedUpgrades: Record<string, number>;
+  /** Documents fuzzed (one after the other). */
+  documents: number;
+  /** Closes seen by the fuzz sockets, by code and reason. */
+  closes: Record<string, number>;
+  /** A close that did not match the prediction (e.g. an update that decoded but could not be applied). */
+  unexpectedCloses: { expected: string; got: string; category: string }[];
+  server: {
+    receivedBytes: number;
+    droppedFrames: Record<string, number>;
+    closedConnections: Record<string, number>;
+    updatesApplied: number;
+    rssBefore: number;
+    rssAfter: number;
+    peakRss: number;
+    /** Longest and 99th-percentile event-loop delay of the server while fuzz sockets were busy (worst segment; prom-client's monitor). */
+    eventLoopLagMaxMs: number;
+    eventLoopLagP99Ms: number;
+    /** After each document: server RSS and V8 heap in use (not collected garbage included) once the document has been unloaded. */
+    idleMemory: { rss: number; heapUsed: number; documentsLoaded: number }[];
+    aliveThroughout: boolean;
+    healthFailures: number;
+    connectionsAfter: number;
+  };
+  honest: {
+    edits: number;
+    probesSent: number;
+    probesSeen: number;
+    converged: boolean;
+    /** Structural problems of the converged document (docProblems), and errors editing or copying it; must be empty. */
+    problems: string[];
+    closes: { code: number; reason: string }[];
+    /**
+     * Honest documents whose Yjs client ID a forged update took over (the server
+     * does not bind client IDs to connections; Yjs then picks a new ID), and
+     * stock providers whose destroy() threw because of it (a y-websocket bug).
+     */
+    clientIdsTakenOver: number;
+    destroyFailures: number;
+  };
+  /** The stored document after a graceful restart equals what the honest clients converged to. */
+  storedMatches: boolean;
+  storedDetail: string;
+  durationMs: number;
+}
+
+async function metricsSnapshot(server: SyncServerProcess): Promise<Map<string, number>> {
+  const text = await retry(async () => (await fetch(`${server.url}/metrics`)).text());
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(govdesk_sync_(?:received_bytes_total|dropped_frames_total|closed_connections_total|updates_total|connections|documents_loaded|nodejs_heap_size_used_bytes|nodejs_eventloop_lag_max_seconds|nodejs_eventloop_lag_p99_seconds))(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (match) values.set(`${match[1]}${match[2] ?? ''}`, Number(match[3]));
+  }
+  return values;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>, prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of after) {
+    if (!key.startsWith(prefix)) continue;
+    const label = /reason="([^"]*)"/.exec(key)?.[1] ?? 'total';
+    const change = value - (before.get(key) ?? 0);
+    if (change !== 0) out[label] = change;
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** fetch's pooled keep-alive socket can be closed by the server just as a request goes out ("other side closed"): try again. */
+async function retry<T>(attempt: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+/** Same state vector and delete set (Y.snapshot), and the same text. */
+export function sameDocument(a: Y.Doc, b: Y.Doc): boolean {
+  return Y.equalSnapshots(Y.snapshot(a), Y.snapshot(b)) && a.getText('content').toString() === b.getText('content').toString();
+}
+
+/**
+ * Runs the fuzz against `setup.server` on a new document: honest clients
+ * connect, fuzz sockets send `options.frames` frames, the honest clients must
+ * converge, then the server is restarted gracefully and the stored document
+ * compared with theirs.
+ */
+export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<FuzzReport> {
+  const started = performance.now();
+  const li = await setup.login('li');
+  const wang = await setup.login('wang');
+  const byCategory: FuzzReport['byCategory'] = Object.fromEntries(FUZZ_CATEGORIES.map((category) => [category, { sent: 0, ok: 0, malformed: 0, tooLarge: 0, invalidUtf8: 0 }]));
+  const closes: Record<string, number> = {};
+  const refusedUpgrades: Record<string, number> = {};
+  const unexpectedCloses: FuzzReport['unexpectedCloses'] = [];
+  const counts = { framesSent: 0, framesProcessed: 0, floodFrames: 0, bytesProcessed: 0, connections: 0 };
+  const honestTotals = { edits: 0, probesSent: 0, probesSeen: 0, converged: true, problems: [] as string[], closes: [] as { code: number; reason: string }[], clientIdsTakenOver: 0, destroyFailures: 0 };
+  let lagMaxMs = 0;
+  let lagP99Ms = 0;
+  const idleMemory: FuzzReport['server']['idleMemory'] = [];
+
+  const server = setup.server;
+  const pid = server.child.pid as number;
+  const rssBefore = processMemory(pid)?.rss ?? Number.NaN;
+  const before = await metricsSnapshot(server);
+  let aliveThroughout = true;
+  let healthFailures = 0;
+  const healthTimer = setInterval(() => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) aliveThroughout = false;
+    void healthy(server).then((ok) => {
+      if (!ok) healthFailures++;
+    });
+  }, 1_000);
+  const progressTimer = setInterval(() => options.onProgress?.({ ...counts, elapsedMs: performance.now() - started }), 5_000);
+
+  // One document per segment: what the fuzz gets accepted grows the document, and every SyncStep1 answer costs a pass over it.
+  const segments = Math.max(1, options.documents ?? Math.ceil(options.frames / FRAMES_PER_DOCUMENT));
+  const finished: { documentId: string; expected: Uint8Array }[] = [];
+  for (let segment = 0; segment < segments; segment++) {
+    const target = Math.round((options.frames * (segment + 1)) / segments);
+    const result = await fuzzDocument(segment, target);
+    finished.push(result);
+  }
+  clearInterval(progressTimer);
+
+  // All sockets gone (fuzz and honest): no connection is leaked.
+  const connectionsBy = performance.now() + 10_000;
+  while ((await retry(() => metric(server, 'govdesk_sync_connections'))) > 0 && performance.now() < connectionsBy) await sleep(100);
+  const connectionsAfter = await retry(() => metric(server, 'govdesk_sync_connections'));
+  clearInterval(healthTimer);
+  if (!(await healthy(server))) healthFailures++;
+  if (server.child.exitCode !== null || server.child.signalCode !== null) aliveThroughout = false;
+  const after = await metricsSnapshot(server);
+  const memory = processMemory(pid);
+
+  // What the server stored, read after a graceful restart, must be what the honest clients converged to.
+  const exitCode = await setup.server.stop('SIGTERM');
+  await setup.restart();
+  const mismatches: string[] = [];
+  for (const { documentId, expected } of finished) {
+    const expectedDoc = new Y.Doc();
+    Y.applyUpdate(expectedDoc, expected);
+    const { doc: stored } = await fullSync(setup.socketUrl(documentId));
+    const storedProblems = docProblems(stored);
+    if (!sameDocument(stored, expectedDoc) || storedProblems.length > 0) {
+      mismatches.push(
+        `${documentId}: stored text ${stored.getText('content').length} chars, honest ${expectedDoc.getText('content').length}; snapshots equal: ${Y.equalSnapshots(Y.snapshot(stored), Y.snapshot(expectedDoc))}; problems: ${storedProblems.join('; ') || 'none'}`,
+      );
+    }
+    stored.destroy();
+    expectedDoc.destroy();
+  }
+  const storedMatches = exitCode === 0 && mismatches.length === 0;
+  const storedDetail = `graceful stop exit code ${exitCode}; ${finished.length} documents compared${mismatches.length > 0 ? `; ${mismatches.slice(0, 3).join(' | ')}` : ', all equal and sound'}`;
+
+  return {
+    ...counts,
+    byCategory,
+    refusedUpgrades,
+    closes,
+    unexpectedCloses,
+    documents: finished.length,
+    server: {
+      receivedBytes: (after.get('govdesk_sync_received_bytes_total') ?? 0) - (before.get('govdesk_sync_received_bytes_total') ?? 0),
+      droppedFrames: delta(before, after, 'govdesk_sync_dropped_frames_total'),
+      closedConnections: delta(before, after, 'govdesk_sync_closed_connections_total'),
+      updatesApplied: (after.get('govdesk_sync_updates_total') ?? 0) - (before.get('govdesk_sync_updates_total') ?? 0),
+      rssBefore,
+      eventLoopLagMaxMs: lagMaxMs,
+      eventLoopLagP99Ms: lagP99Ms,
+      rssAfter: memory?.rss ?? Number.NaN,
+      peakRss: memory?.peak ?? Number.NaN,
+      idleMemory,
+      aliveThroughout,
+      healthFailures,
+      connectionsAfter,
+    },
+    honest: honestTotals,
+    storedMatches,
+    storedDetail,
+    durationMs: performance.now() - started,
+  };
+
+  /** One segment: a new document, two honest clients editing it, fuzz sockets until `target` frames in total were processed. */
+  async function fuzzDocument(segment: number, target: number): Promise<{ documentId: string; expected: Uint8Array }> {
+    const documentId = await setup.createDocument(`协议模糊测试 ${segment + 1}`);
+    await setup.share(documentId, setup.org.li.userId, 'editor');
+    await setup.share(documentId, setup.org.wang.userId, 'reader');
+    const honestA = stockClient(setup.server.wsUrl, documentId, setup.owner.accessToken);
+    const honestB = stockClient(setup.server.wsUrl, documentId, li.accessToken);
+    const honest: StockClient[] = [honestA, honestB];
+    await Promise.all(honest.map((client) => client.synced));
+    const honestIds = honest.map((client) => client.doc.clientID);
+    const honestRandom = new Random(options.seed ^ (0x5eed + segment));
+    const honestErrors: string[] = [];
+    const editTimer = setInterval(() => {
+      for (const client of honest) {
+        const text = client.text;
+        try {
+          if (text.length > 2_000 || (text.length > 0 && honestRandom.chance(0.3))) {
+            const at = honestRandom.int(0, text.length - 1);
+            text.delete(at, Math.min(text.length - at, honestRandom.int(1, 5)));
+          } else {
+            text.insert(honestRandom.int(0, text.length), honestRandom.pick(['通知', '请', '各单位', '认真', '贯彻执行', '。']));
+          }
+          honestTotals.edits++;
+        } catch (error) {
+          // A corrupt document makes edits throw: that is a failure of the server to protect it, reported, not a crash of the harness.
+          if (honestErrors.length < 10) honestErrors.push((error as Error).message);
+        }
+      }
+    }, options.honestEditMs);
+    // Liveness probes: each honest client writes a counter the other must see.
+    let probesSent = 0;
+    let probesSeen = 0;
+    const probeTimer = setInterval(() => {
+      for (const [writer, reader] of [
+        [honestA, honestB],
+        [honestB, honestA],
+      ] as const) {
+        const key = `probe-${writer.doc.clientID}`;
+        const value = ++probesSent;
+        writer.doc.getMap('probes').set(key, value);
+        const seen = () => {
+          if (((reader.doc.getMap('probes').get(key) as number | undefined) ?? 0) >= value) {
+            probesSeen++;
+            reader.doc.getMap('probes').unobserve(seen);
+          }
+        };
+        reader.doc.getMap('probes').observe(seen);
+      }
+    }, 500);
+
+    // One generator per fuzz worker: a worker's sockets follow one another, so its scratch documents' updates reach the server in order.
+    const generators = Array.from({ length: options.parallel }, (_, index) => {
+      const generator = new FrameGenerator(options.seed + segment * 7919 + index * 31, () => honestA.doc, options.maxFrameBytes);
+      generator.honestAwarenessIds = honest.map((client) => client.doc.clientID);
+      return generator;
+    });
+    const urls = { writer: setup.socketUrl(documentId), reader: setup.socketUrl(documentId, wang) };
+
+    async function fuzzSocket(random: Random, generator: FrameGenerator): Promise<void> {
+      const reader = random.chance(0.1);
+      let ws: WebSocket;
+      try {
+        ws = await openSocket(reader ? urls.reader : urls.writer);
+      } catch (error) {
+        const key = error instanceof UpgradeRefused ? String(error.status) : (error as Error).message;
+        refusedUpgrades[key] = (refusedUpgrades[key] ?? 0) + 1;
+        await sleep(50);
+        return;
+      }
+      counts.connections++;
+      ws.on('error', () => {});
+      const closed = closeOf(ws);
+      let serverClosed = false;
+      void closed.then(() => (serverClosed = true));
+      let expected = 'client-close';
+      let lastCategory = '';
+      if (random.chance(options.floodShare)) {
+        // Past the burst on purpose, without reading: the server must close with 4429 (rate limited), or with 4408
+        // (slow consumer) if the answers to the flood's SyncStep1 frames pile up unread first.
+        const count = options.frameBurst + 500;
+        for (let i = 0; i < count; i++) ws.send(generator.floodFrame());
+        byCategory.flood!.sent += count;
+        byCategory.flood!.ok += count;
+        // Counted apart: tiny valid frames, only the burst of which is certainly read before the close.
+        counts.floodFrames += count;
+        expected = 'rate-limited';
+        lastCategory = 'flood';
+      } else {
+        const count = random.int(1, 30);
+        for (let i = 0; i < count && !serverClosed; i++) {
+          // A reader's updates are dropped: it sends none of the scratch documents' own, or their later updates would lack these.
+          const frame = i < count - 1 ? generator.nextKeepingOpen(reader) : generator.next();
+          const { verdict, carriesUpdate } = classify(frame, options.maxFrameBytes);
+          const stats = byCategory[frame.category]!;
+          stats.sent++;
+          counts.framesSent++;
+          lastCategory = frame.category;
+          ws.send(frame.data, { binary: frame.binary });
+          if (verdict === 'too-large' || verdict === 'invalid-utf8') {
+            stats.tooLarge += verdict === 'too-large' ? 1 : 0;
+            stats.invalidUtf8 += verdict === 'invalid-utf8' ? 1 : 0;
+            expected = verdict;
+            break;
+          }
+          counts.framesProcessed++;
+          counts.bytesProcessed += frame.data.length;
+          if (verdict === 'malformed') {
+            stats.malformed++;
+            expected = 'malformed';
+            break;
+          }
+          stats.ok++;
+          if (carriesUpdate && frame.category !== 'update-random-doc') {
+            // Random structs and mutated updates that decode may still be refused as unsound: nothing after them, so the count stays exact.
+            expected = 'update-last';
+            break;
+          }
+          // Let the socket drain now and then, as a client would.
+          if (ws.bufferedAmount > 1024 * 1024) await sleep(1);
+        }
+        if ((expected === 'client-close' || expected === 'update-last') && !serverClosed) ws.close(1000);
+      }
+      const timeout = setTimeout(() => ws.terminate(), 10_000);
+      const { code, reason } = await closed;
+      clearTimeout(timeout);
+      const got = `${code} ${reason}`.trim();
+      closes[got] = (closes[got] ?? 0) + 1;
+      const wanted = { 'client-close': [1000], 'update-last': [1000, 4400], malformed: [4400], 'too-large': [1009], 'invalid-utf8': [1007], 'rate-limited': [4429, 4408] }[expected] ?? [];
+      const exact = code !== 4400 || reason === (expected === 'malformed' ? 'malformed frame' : 'malformed update');
+      if (!wanted.includes(code) || !exact) unexpectedCloses.push({ expected, got, category: lastCategory });
+    }
+
+    // Reading /metrics restarts the server's event-loop delay monitor: read it at the start and right after the fuzz.
+    await metricsSnapshot(server);
+    const workers = Array.from({ length: options.parallel }, async (_, index) => {
+      const random = new Random(options.seed + segment * 104_729 + index + 1);
+      while (counts.framesProcessed < target) await fuzzSocket(random, generators[index] as FrameGenerator);
+    });
+    await Promise.all(workers);
+    const lag = await metricsSnapshot(server);
+    lagMaxMs = Math.max(lagMaxMs, (lag.get('govdesk_sync_nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000);
+    lagP99Ms = Math.max(lagP99Ms, (lag.get('govdesk_sync_nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000);
+    clearInterval(editTimer);
+    clearInterval(probeTimer);
+
+    // The honest clients converge: same state, same text, a sound document; every probe arrived.
+    const convergeBy = performance.now() + 30_000;
+    while (!sameDocument(honestA.doc, honestB.doc) && performance.now() < convergeBy) await sleep(100);
+    if (!sameDocument(honestA.doc, honestB.doc)) honestTotals.converged = false;
+    const settleBy = performance.now() + 10_000;
+    while (probesSeen < probesSent && performance.now() < settleBy) await sleep(100);
+    honestTotals.probesSent += probesSent;
+    honestTotals.probesSeen += probesSeen;
+    honestTotals.problems.push(
+      ...docProblems(honestA.doc),
+      ...docProblems(honestB.doc),
+      ...honestErrors.map((error) => `an edit threw: ${error}`),
+      ...generators.flatMap((generator) => generator.sourceErrors.slice(0, 5)).map((error) => `copying it threw: ${error}`),
+    );
+    // Freeze what they hold and disconnect them, so that they cannot upload anything again later.
+    const expected = Y.encodeStateAsUpdate(honestA.doc);
+    honestTotals.closes.push(...honest.flatMap((client) => client.closes));
+    honest.forEach((client, index) => {
+      // A forged update that writes under an honest client's Yjs client ID makes Yjs give that document a new ID.
+      if (client.doc.clientID !== honestIds[index]) honestTotals.clientIdsTakenOver++;
+      try {
+        client.destroy();
+      } catch {
+        // y-websocket 3.x then throws in destroy() (disconnectBc encodes presence under the new ID, which has none): close by hand.
+        honestTotals.destroyFailures++;
+        client.provider.ws?.close();
+        client.doc.destroy();
+      }
+    });
+    for (const generator of generators) generator.destroy();
+    // Memory once the document has left the server (no connection, nothing loaded).
+    const idleBy = performance.now() + 10_000;
+    let idle = await metricsSnapshot(server);
+    while (((idle.get('govdesk_sync_connections') ?? 0) > 0 || (idle.get('govdesk_sync_documents_loaded') ?? 0) > 0) && performance.now() < idleBy) {
+      await sleep(100);
+      idle = await metricsSnapshot(server);
+    }
+    idleMemory.push({ rss: processMemory(pid)?.rss ?? Number.NaN, heapUsed: idle.get('govdesk_sync_nodejs_heap_size_used_bytes') ?? Number.NaN, documentsLoaded: idle.get('govdesk_sync_documents_loaded') ?? Number.NaN });
+    return { documentId, expected };
+  }
+}
