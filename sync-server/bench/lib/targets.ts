@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { randomBytes } from 'node:crypto';
+import { repoRoot } from '../../../build/lib/paths.ts';
+import type { RunningHomeserver } from '../../../build/homeserver/index.ts';
+import { startGovdesk, type Govdesk } from './govdesk.ts';
+
+/**
+ * The servers bench:sync compares, behind one shape: our sync-server (with
+ * sessions from the real homeserver and documents created through its API)
+ * and the y-websocket@2.1.0 reference server (no auth; rooms by name), with
+ * and without its LevelDB persistence.
+ */
+export interface Target {
+  label: string;
+  /** The server process (for CPU time and memory from /proc). */
+  pid(): number;
+  /** Creates `count` documents; returns a WebSocket URL for each. */
+  documents(count: number): Promise<string[]>;
+  /** Stops the process and starts it again on the same data (for cold joins); undefined when the server keeps nothing. */
+  restart?: () => Promise<void>;
+  stop(): Promise<void>;
+  /** Settings the bench gave this server, and why. */
+  settings: string[];
+}
+
+/**
+ * Our server's settings for the benches. The defaults protect a server from
+ * one client; the benches drive many connections from one account and one
+ * writer far above typing speed.
+ */
+export const GOVDESK_BENCH_ENV: Record<string, { value: string; why: string }> = {
+  GOVDESK_SYNC_FRAMES_PER_SECOND: { value: '5000', why: 'case (a) has one writer at 1,000 updates/s (default 500 frames/s per connection; a person typing sends ~10)' },
+  GOVDESK_SYNC_FRAME_BURST: { value: '10000', why: 'the same writer, and the 4 MB document uploaded in one go' },
+  GOVDESK_SYNC_MAX_CONNECTIONS_PER_USER: { value: '5000', why: 'every bench connection (up to 1,000 at once) uses one account (default 64)' },
+  GOVDESK_SYNC_SESSION_TTL_SECONDS: { value: '7200', why: 'one session lasts the whole run (default 15 min)' },
+};
+
+export async function govdeskTarget(homeserver: RunningHomeserver): Promise<Target & { setup: Govdesk }> {
+  const env = Object.fromEntries(Object.entries(GOVDESK_BENCH_ENV).map(([key, { value }]) => [key, value]));
+  const setup = await startGovdesk(homeserver, env);
+  return {
+    label: 'GovDesk sync-server',
+    setup,
+    pid: () => setup.server.child.pid as number,
+    async documents(count) {
+      const urls: string[] = [];
+      for (let i = 0; i < count; i++) urls.push(setup.socketUrl(await setup.createDocument(`压测文档 ${i + 1}`)));
+      return urls;
+    },
+    async restart() {
+      await setup.server.stop('SIGTERM');
+      await setup.restart();
+    },
+    stop: async () => {
+      await setup.stop();
+    },
+    settings: [
+      'durability on: every update is in SQLite (WAL, synchronous=FULL, fsync per group commit) before anyone receives it',
+      ...Object.entries(GOVDESK_BENCH_ENV).map(([key, { value, why }]) => `${key}=${value} — ${why}`),
+    ],
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The reference server: `node node_modules/y-websocket-reference/bin/server.cjs` with HOST/PORT (and YPERSISTENCE for LevelDB). */
+export async function referenceTarget(options: { leveldb: boolean }): Promise<Target> {
+  const port = await freePort();
+  const persistenceDir = options.leveldb ? path.join(mkdtempSync(path.join(tmpdir(), 'y-websocket-ref-')), 'leveldb') : null;
+  const script = path.join(repoRoot, 'node_modules/y-websocket-reference/bin/server.cjs');
+  let child: ChildProcess;
+  const start = async () => {
+    child = spawn(process.execPath, [script], {
+      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...(persistenceDir ? { YPERSISTENCE: persistenceDir } : {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith('running at')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the reference server exited with ${code}: ${stderr}`)));
+    });
+  };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    label: options.leveldb ? 'y-websocket@2.1.0 + LevelDB' : 'y-websocket@2.1.0',
+    pid: () => child.pid as number,
+    async documents(count) {
+      return Array.from({ length: count }, () => `ws://127.0.0.1:${port}/bench-${randomBytes(8).toString('hex')}`);
+    },
+    restart: persistenceDir
+      ? async () => {
+          await stop();
+          await start();
+        }
+      : undefined,
+    stop,
+    settings: options.leveldb
+      ? ['YPERSISTENCE (y-leveldb): every update is written to LevelDB, not awaited and not fsync\'ed, and broadcast at once', 'no authentication, no rights, no rate limits']
+      : ['no persistence (content lives only while a client is connected)', 'no authentication, no rights, no rate limits'],
+  };
+}
