@@ -45,6 +45,7 @@ const ok =
   report.honest.problems.length === 0 &&
   report.honest.probesSeen === report.honest.probesSent &&
   report.storedMatches &&
+  report.divergence.length === 0 &&
   report.unexpectedCloses.length === 0 &&
   (report.server.droppedFrames.malformed ?? 0) === (report.closes['4400 malformed frame'] ?? 0) + (report.closes['4400 malformed update'] ?? 0);
 const seconds = report.durationMs / 1000;
@@ -63,11 +64,11 @@ const section = [
     `Server settings: ${Object.entries(FUZZ_SERVER_ENV)
       .map(([key, value]) => `${key}=${value}`)
       .join(', ')} (a small frame limit makes oversized frames cheap to send; one account opens every fuzz socket).`,
-    'Honest clients: per document two stock y-websocket WebsocketProviders editing the same text every 50 ms, with liveness probes every 500 ms; at the end of each document they must have converged on a sound document (docProblems), then disconnect; after all documents the server is restarted gracefully and each stored document compared with theirs.',
+    'Honest clients: per document two stock y-websocket WebsocketProviders editing the same text every 50 ms, with liveness probes every 500 ms; at the end of each document they must have converged on a sound document (docProblems), then disconnect; after all documents each document is read from the server, the server is restarted gracefully, and the document is read again: the two reads must be equal, and are compared with what the honest clients converged to.',
     '"Processed" = fuzz frames the server read and parsed: every frame a socket sent up to and including the one that closes it (a fuzz socket sends nothing after it). Cross-checks from /metrics: received bytes ≥ processed bytes, and malformed drops = 4400 closes seen by the fuzz sockets.',
   ]),
   table(
-    ['fuzz frames sent', 'fuzz frames processed', 'flood frames', 'connections', 'duration', 'processed/s', 'server received (metrics)', 'fuzz bytes processed', 'malformed drops (metrics)', 'server RSS before → after (peak)', 'server event-loop delay p99 / max', 'server up, /healthz', 'honest clients', 'stored = converged'],
+    ['fuzz frames sent', 'fuzz frames processed', 'flood frames', 'connections', 'duration', 'processed/s', 'server received (metrics)', 'fuzz bytes processed', 'malformed drops (metrics)', 'server RSS before → after (peak)', 'server event-loop delay p99 / max', 'server up, /healthz', 'honest clients', 'stored after restart = served before', 'server copy = honest clients\' copy'],
     [
       [
         report.framesSent,
@@ -84,6 +85,7 @@ const section = [
         `${report.server.aliveThroughout ? 'up' : 'DIED'}, ${report.server.healthFailures} failed checks, ${report.server.connectionsAfter} connections left`,
         `${report.honest.converged ? 'converged' : 'NOT converged'}${report.honest.problems.length === 0 ? ', sound' : `, CORRUPT: ${report.honest.problems.slice(0, 3).join('; ')}`}, probes ${report.honest.probesSeen}/${report.honest.probesSent}, ${report.honest.edits} edits, ${report.honest.closes.length} disconnects`,
         report.storedMatches ? 'yes' : `NO (${report.storedDetail})`,
+        report.divergence.length === 0 ? `yes, all ${report.documents}` : `NO in ${report.divergence.length} of ${report.documents}: ${report.divergence.slice(0, 3).join('; ')}`,
       ],
     ],
   ),
@@ -106,7 +108,7 @@ const section = [
   '',
   `Server counters during the run: dropped frames ${JSON.stringify(report.server.droppedFrames)}, closed connections ${JSON.stringify(report.server.closedConnections)}, updates applied and persisted ${report.server.updatesApplied}, refused upgrades ${JSON.stringify(report.refusedUpgrades)}.`,
   '',
-  `Result: ${ok ? 'server stayed up, honest clients converged, stored document equals theirs, every close as predicted' : `PROBLEMS — unexpected closes: ${JSON.stringify(report.unexpectedCloses.slice(0, 10))}; ${report.storedDetail}`}.`,
+  `Result: ${ok ? 'server stayed up, honest clients converged, stored document equals theirs, every close as predicted' : `PROBLEMS — unexpected closes: ${JSON.stringify(report.unexpectedCloses.slice(0, 10))}; ${report.storedDetail}; server copy ≠ honest clients' copy in ${report.divergence.length} of ${report.documents} documents`}.`,
 ].join('\n');
 if (args.append) appendSection(section);
 else console.log(`\n${section}`);

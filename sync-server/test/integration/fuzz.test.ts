@@ -99,9 +99,12 @@ describe('protocol fuzzing', () => {
     expect(report.honest.probesSeen).toBe(report.honest.probesSent);
     expect(report.honest.converged).toBe(true);
     expect(report.honest.problems).toEqual([]);
-    // ... which is exactly what the server stored (compared after a graceful restart).
+    // What the server serves survives a graceful restart unchanged.
     expect(report.documents).toBe(5);
     expect(report.storedMatches, report.storedDetail).toBe(true);
+    // Open finding (see BENCHMARKS.md, bench:fuzz): in about 3 % of documents some accepted adversarial update leaves the
+    // server's copy different from the one the honest clients agree on. Reported here, not asserted, until it is fixed.
+    if (report.divergence.length > 0) console.warn(`server copy differs from the honest clients' copy: ${report.divergence.join('; ')}`);
   }, 180_000);
 });
 
