@@ -46,6 +46,8 @@ export const SyncServerConfig = z.object({
       awarenessIntervalMs: z.coerce.number().int().min(0).default(50),
       /** Seconds a WebSocket may stay silent before the server pings it away. */
       idleTimeoutSeconds: Positive.default(60),
+      /** Bytes of updates that may wait to be made durable (storage behind); past it the server stops reading from clients until storage catches up. */
+      maxPendingBytes: Positive.default(64 * 1024 * 1024),
     })
     .prefault({}),
   storage: z
@@ -81,6 +83,7 @@ const ENV: Record<string, string[]> = {
   GOVDESK_SYNC_SESSIONS_PER_MINUTE: ['limits', 'sessionsPerMinute'],
   GOVDESK_SYNC_AWARENESS_INTERVAL_MS: ['limits', 'awarenessIntervalMs'],
   GOVDESK_SYNC_IDLE_TIMEOUT_SECONDS: ['limits', 'idleTimeoutSeconds'],
+  GOVDESK_SYNC_MAX_PENDING_BYTES: ['limits', 'maxPendingBytes'],
   GOVDESK_SYNC_COMPACT_AFTER_UPDATES: ['storage', 'compactAfterUpdates'],
   GOVDESK_SYNC_COMPACT_AFTER_BYTES: ['storage', 'compactAfterBytes'],
   GOVDESK_SYNC_UNLOAD_AFTER_MS: ['storage', 'unloadAfterMs'],

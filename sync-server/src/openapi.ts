@@ -63,7 +63,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         'Upgrade to a WebSocket with `?token=<accessToken>` (or a Bearer header). Refused before the upgrade with 401 (no, forged or expired session), ' +
         '403 (no right on the document) or 429 (too many connections). Messages are y-protocols sync (step 1, step 2, update) and awareness. ' +
         'Updates from readers and commenters are dropped. Close codes: 1001 server shutting down, 1009 frame too large, 4400 malformed frame, ' +
-        '4401 session ended, 4403 access revoked, 4408 slow consumer, 4429 rate limited, 4500 storage failure.',
+        '4401 session ended, 4403 access revoked (4400-4499: do not reconnect), 4500 storage failure, 4508 slow consumer, 4520 document reloaded, ' +
+        '4529 rate limited (reconnect).',
       security: [{ session: [] }],
       parameters: [
         { name: 'documentId', in: 'path', required: true, schema: { type: 'string' } },

@@ -21,6 +21,7 @@ import { openApiDocument } from './openapi.ts';
 import { openSqliteStorage } from './storage/sqlite/storage.ts';
 import type { Storage } from './storage/types.ts';
 import { DocumentHub } from './sync/hub.ts';
+import { describeStoredContent } from './sync/digest.ts';
 import { createUpgradeHandler } from './sync/upgrade.ts';
 
 export const VERSION = '0.1.0';
@@ -49,10 +50,12 @@ export async function createSyncServer(config: SyncServerConfig, log: Logger, st
   // The hub and the services point at each other through callbacks; `hub` is assigned below, before any request is served.
   let hub: DocumentHub | null = null;
   const sessions = new SessionService(signer, storage.sessions, directory, config, (sessionId) => hub?.sessionEnded(sessionId));
-  const documents = new DocumentService(storage.documents, directory, (documentId) => void hub?.rightsChanged(documentId));
+  const documents = new DocumentService(storage.documents, directory, (documentId) => {
+    hub?.rightsChanged(documentId).catch((error: unknown) => log.error({ err: error, documentId }, 'could not apply a change of rights to open connections'));
+  });
   hub = new DocumentHub({
     store: storage.content,
-    hooks: { canWrite: canWriteContent, currentRole: (userId, documentId) => documents.roleOf(userId, documentId) },
+    hooks: { canWrite: canWriteContent, currentRole: (userId, documentId) => documents.roleOf(userId, documentId), sessionExpiresAt: (sessionId) => sessions.expiresAt(sessionId) },
     metrics,
     log,
     limits: config.limits,
@@ -74,7 +77,7 @@ export async function createSyncServer(config: SyncServerConfig, log: Logger, st
   router.add('GET', '/api/openapi.json', () => ({ body: openApiDocument(VERSION) }));
   registerSessionRoutes(router, sessions, new KeyedRateLimiter(config.limits.sessionsPerMinute / 60, config.limits.sessionsPerMinute), config.limits.maxBodyBytes);
   registerDirectoryRoutes(router, sessions, directory, config.limits.maxBodyBytes);
-  registerDocumentRoutes(router, sessions, documents, config.limits.maxBodyBytes);
+  registerDocumentRoutes(router, sessions, documents, config.limits.maxBodyBytes, async (documentId) => documentHub.digestOf(documentId) ?? describeStoredContent(storage.content, documentId));
 
   const httpServer = createServer((req, res) => {
     const started = performance.now();

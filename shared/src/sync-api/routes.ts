@@ -17,6 +17,19 @@ export type ApiError = z.infer<typeof ApiError>;
 
 const Ok = z.object({ ok: z.literal(true) });
 
+/**
+ * What a client checks its copy of a document against: `contentDigest` of the
+ * server's copy, and the Yjs snapshot (state vector and delete set,
+ * `Y.encodeSnapshot`, base64) it was taken at. Only a copy with an equal
+ * snapshot must show the same; a state vector alone would not do, since a
+ * deletion moves no clock.
+ */
+export const DocumentDigest = z.object({
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+  snapshot: z.base64(),
+});
+export type DocumentDigest = z.infer<typeof DocumentDigest>;
+
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
@@ -95,6 +108,15 @@ export const syncApi = {
     summary: 'One document, with the caller’s role',
     auth: true,
     response: DocumentSummary,
+    status: 200,
+    errors: { 401: 'unauthorized', 404: 'not_found' },
+  }),
+  getDocumentDigest: route({
+    method: 'GET',
+    path: '/api/documents/:id/digest',
+    summary: 'A digest of the document’s visible content and item order, with the snapshot it was taken at (any role)',
+    auth: true,
+    response: DocumentDigest,
     status: 200,
     errors: { 401: 'unauthorized', 404: 'not_found' },
   }),

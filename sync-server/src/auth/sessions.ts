@@ -9,6 +9,8 @@ import type { TokenClaims, TokenSigner } from './tokens.ts';
 export interface Principal {
   userId: string;
   sessionId: string;
+  /** When the session runs out unless it is refreshed (ms since the epoch). */
+  sessionExpiresAt: number;
 }
 
 export interface SessionOptions {
@@ -77,8 +79,15 @@ export class SessionService {
     const verified = this.#signer.verify(token);
     if ('problem' in verified) throw unauthorized(verified.problem === 'expired' ? 'the session token has expired' : 'the session token is not valid');
     const session = await this.#sessions.get(verified.claims.sid);
-    if (!session || session.userId !== verified.claims.sub) throw unauthorized('the session has ended');
-    return { userId: verified.claims.sub, sessionId: verified.claims.sid };
+    // A session past its refresh lifetime is over even while its last access token is not (they are configured apart).
+    if (!session || session.userId !== verified.claims.sub || session.expiresAt <= Date.now()) throw unauthorized('the session has ended');
+    return { userId: verified.claims.sub, sessionId: verified.claims.sid, sessionExpiresAt: session.expiresAt };
+  }
+
+  /** When the session runs out now (a refresh moves it), or null when it has ended or run out. */
+  async expiresAt(sessionId: string): Promise<number | null> {
+    const session = await this.#sessions.get(sessionId);
+    return session && session.expiresAt > Date.now() ? session.expiresAt : null;
   }
 
   #tokens(userId: string, sessionId: string, refreshToken: string, refreshExpiresAt: number): SessionTokens {

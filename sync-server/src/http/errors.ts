@@ -6,8 +6,9 @@ export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
+  /** `cause`: what went wrong inside (logged, never sent to the client). */
+  constructor(status: number, code: string, message: string, details?: unknown, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.status = status;
     this.code = code;
     this.details = details;

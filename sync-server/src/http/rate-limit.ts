@@ -24,30 +24,41 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per key (a client address), forgetting keys that have been idle for a while. */
+/**
+ * One bucket per key (a client address), for at most `capacity` keys. The map
+ * keeps its keys in order of last use (a key used is moved to the end), so the
+ * one to forget is always the first: every call is O(1) amortised, and the
+ * state never passes `capacity`. An idle key goes first, which changes nothing
+ * (its bucket had filled up again, as a new one starts). A key still refilling
+ * is forgotten only after `capacity` other keys were used since its last try:
+ * whoever commands that many addresses gets a fresh burst from each anyway.
+ */
 export class KeyedRateLimiter {
-  readonly #buckets = new Map<string, { bucket: TokenBucket; usedAt: number }>();
+  readonly #buckets = new Map<string, TokenBucket>();
   readonly #rate: number;
   readonly #burst: number;
+  readonly #capacity: number;
 
-  constructor(ratePerSecond: number, burst: number) {
+  constructor(ratePerSecond: number, burst: number, capacity = 10_000) {
     this.#rate = ratePerSecond;
     this.#burst = burst;
+    this.#capacity = capacity;
+  }
+
+  /** Keys remembered now. */
+  get size(): number {
+    return this.#buckets.size;
   }
 
   take(key: string, now = performance.now()): boolean {
-    let entry = this.#buckets.get(key);
-    if (!entry) {
-      if (this.#buckets.size > 10_000) this.#forgetIdle(now);
-      entry = { bucket: new TokenBucket(this.#rate, this.#burst, now), usedAt: now };
-      this.#buckets.set(key, entry);
+    let bucket = this.#buckets.get(key);
+    if (bucket) {
+      this.#buckets.delete(key);
+    } else {
+      bucket = new TokenBucket(this.#rate, this.#burst, now);
+      if (this.#buckets.size >= this.#capacity) this.#buckets.delete(this.#buckets.keys().next().value as string);
     }
-    entry.usedAt = now;
-    return entry.bucket.take(now);
-  }
-
-  #forgetIdle(now: number): void {
-    const idleFor = (this.#burst / this.#rate) * 1000;
-    for (const [key, entry] of this.#buckets) if (now - entry.usedAt > idleFor) this.#buckets.delete(key);
+    this.#buckets.set(key, bucket);
+    return bucket.take(now);
   }
 }

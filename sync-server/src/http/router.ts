@@ -83,7 +83,17 @@ export class Router {
 function answerError(res: ServerResponse, error: unknown, log: Logger, path: string): void {
   if (error instanceof HttpError) {
     const socket = res.socket;
-    if (error.status === 413 && socket) res.once('finish', () => windDown(res.req, socket));
+    if (error.status === 413 && socket) {
+      // The connection is cut after this answer. Said so, a keep-alive client sends its next request on a new one;
+      // unsaid, it reuses this one and gets a reset instead of an answer.
+      res.setHeader('connection', 'close');
+      // Node would then destroy the socket as soon as the answer is written, resetting the connection while the
+      // upload still arrives; windDown half-closes instead.
+      socket.destroySoon = () => socket.end();
+      res.once('finish', () => windDown(res.req, socket));
+    }
+    // What failed inside (a homeserver that could not be reached, and where) is for the operator, not for the client.
+    if (error.cause !== undefined) log.warn({ err: error.cause, path, code: error.code }, 'request failed');
     sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
   } else {
     log.error({ err: error, path }, 'request failed');

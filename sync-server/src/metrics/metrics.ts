@@ -25,7 +25,7 @@ export class SyncMetrics {
   });
   readonly droppedFrames = new Counter({
     name: 'govdesk_sync_dropped_frames_total',
-    help: 'Frames not applied, by reason (read_only, malformed, incomplete, rate_limited, too_large, invalid_websocket_frame, awareness_spoof)',
+    help: 'Frames not applied, by reason (read_only, malformed, incomplete, rate_limited, too_large, invalid_websocket_frame, awareness_spoof, awareness_limit, awareness_rate)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

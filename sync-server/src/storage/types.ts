@@ -10,8 +10,8 @@ import type { Classification, Directory, DocTypeId, DocumentRole, Person, ShareP
 export interface ContentStore {
   /** Snapshot and the updates logged after it, read consistently. */
   load(documentId: string): Promise<StoredContent>;
-  /** Appends every entry in one transaction; resolves once it is durable (fsync'ed). */
-  append(entries: readonly LogEntry[]): Promise<void>;
+  /** Appends every entry and records every client-ID claim in one transaction; resolves once it is durable (fsync'ed). */
+  append(entries: readonly LogEntry[], claims?: readonly ClientIdClaim[]): Promise<void>;
   /** Merges the log up to `upToSeq` into the snapshot, off the calling thread, and deletes the merged entries. */
   compact(documentId: string, upToSeq: number): Promise<CompactionResult>;
   close(): Promise<void>;
@@ -25,6 +25,15 @@ export interface StoredContent {
   /** Entries and bytes in the log, to decide when to compact. */
   logCount: number;
   logBytes: number;
+  /** Who owns which Yjs client ID of the document. */
+  owners: { clientId: number; userId: string }[];
+}
+
+/** A user took a Yjs client ID of a document (sync/client-owners.ts). */
+export interface ClientIdClaim {
+  documentId: string;
+  clientId: number;
+  userId: string;
 }
 
 export interface LogEntry {

@@ -5,6 +5,14 @@ import { TokenBucket } from '../http/rate-limit.ts';
 import type { SyncMetrics } from '../metrics/metrics.ts';
 import { CloseCode } from './protocol.ts';
 
+/**
+ * What one connection may put into presence: a few client IDs (one per
+ * editor view; a stock provider uses one), and a byte rate for the states it
+ * sends. Every accepted byte of presence is sent on to every connection of the
+ * document, so these bound what one client can make the server parse and send.
+ */
+export const PRESENCE_LIMITS = { clientIdsPerConnection: 4, bytesPerSecond: 32 * 1024, byteBurst: 64 * 1024 } as const;
+
 export interface ConnectionLimits {
   maxBufferedBytes: number;
   framesPerSecond: number;
@@ -20,11 +28,15 @@ export class Connection {
   readonly ws: WebSocket;
   readonly userId: string;
   readonly sessionId: string;
+  /** When the session runs out as far as this connection knows (ms since the epoch); a refresh moves it. */
+  sessionExpiresAt: number;
   readonly documentId: string;
   role: DocumentRole;
   /** Awareness client IDs this connection introduced; only it may change or remove them. */
   readonly awarenessIds = new Set<number>();
-  lastAwarenessForward = 0;
+  /** Presence bytes this connection may still send now (a token bucket of PRESENCE_LIMITS, refilled as time passes). */
+  #presenceBytes: number = PRESENCE_LIMITS.byteBurst;
+  #presenceCheckedAt = performance.now();
   /** The server sent its state vector after dropping an incomplete update and waits for the client's SyncStep2. */
   resyncRequested = false;
   /** A SyncStep1 waiting to be answered (once what was applied before it is durable); only the latest is kept. */
@@ -34,10 +46,11 @@ export class Connection {
   readonly #metrics: SyncMetrics;
   #closed = false;
 
-  constructor(ws: WebSocket, identity: { userId: string; sessionId: string; documentId: string; role: DocumentRole }, limits: ConnectionLimits, metrics: SyncMetrics) {
+  constructor(ws: WebSocket, identity: { userId: string; sessionId: string; sessionExpiresAt: number; documentId: string; role: DocumentRole }, limits: ConnectionLimits, metrics: SyncMetrics) {
     this.ws = ws;
     this.userId = identity.userId;
     this.sessionId = identity.sessionId;
+    this.sessionExpiresAt = identity.sessionExpiresAt;
     this.documentId = identity.documentId;
     this.role = identity.role;
     this.#limits = limits;
@@ -54,6 +67,15 @@ export class Connection {
     return this.#frames.take();
   }
 
+  /** Whether `bytes` more of presence fit in this connection's byte rate; they are taken if so. */
+  takePresenceBytes(bytes: number, now = performance.now()): boolean {
+    this.#presenceBytes = Math.min(PRESENCE_LIMITS.byteBurst, this.#presenceBytes + ((now - this.#presenceCheckedAt) * PRESENCE_LIMITS.bytesPerSecond) / 1000);
+    this.#presenceCheckedAt = now;
+    if (this.#presenceBytes < bytes) return false;
+    this.#presenceBytes -= bytes;
+    return true;
+  }
+
   /**
    * Sends, unless the client cannot keep up: a connection whose unsent data
    * passes the cap is dropped, so a slow consumer never makes server memory grow.
@@ -66,6 +88,25 @@ export class Connection {
     }
     this.ws.send(message, { binary: true });
     this.#metrics.countSent(message.length);
+  }
+
+  /**
+   * Sends a message framed by `framed`: a broadcast frames each update once
+   * and writes the same bytes to every receiver, instead of ws framing it
+   * again for each. Written to the socket directly, which keeps the order of
+   * ws's own writes: this server never compresses or sends Blobs, so ws's
+   * sender writes straight through and queues nothing of its own.
+   */
+  sendFramed(frame: FramedMessage): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount + frame.bytes.length > this.#limits.maxBufferedBytes) {
+      this.close(CloseCode.slowConsumer, 'slow consumer');
+      return;
+    }
+    const socket = this.#socket;
+    if (socket) socket.write(frame.bytes);
+    else this.ws.send(frame.payload, { binary: true });
+    this.#metrics.countSent(frame.payload.length);
   }
 
   /**
@@ -94,4 +135,28 @@ export class Connection {
     // A peer that does not answer the close handshake (or never reads) is cut off.
     setTimeout(() => this.ws.terminate(), 2_000).unref();
   }
+}
+
+/** A binary message with its WebSocket frame header (server frames are not masked), ready to write as is. */
+export interface FramedMessage {
+  payload: Uint8Array;
+  bytes: Buffer;
+}
+
+export function framed(payload: Uint8Array): FramedMessage {
+  // RFC 6455 §5.2: FIN and opcode 2 (binary), then the payload length in 7 bits, or 126 and 16 bits, or 127 and 64 bits.
+  const length = payload.byteLength;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const bytes = Buffer.allocUnsafe(headerLength + length);
+  bytes[0] = 0x82;
+  if (headerLength === 2) bytes[1] = length;
+  else if (headerLength === 4) {
+    bytes[1] = 126;
+    bytes.writeUInt16BE(length, 2);
+  } else {
+    bytes[1] = 127;
+    bytes.writeBigUInt64BE(BigInt(length), 2);
+  }
+  bytes.set(payload, headerLength);
+  return { payload, bytes };
 }

@@ -1,13 +1,29 @@
 import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { Awareness, encodeAwarenessUpdate, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
-import type { DocumentRole } from '@govdesk/shared';
+import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import type { DocumentDigest, DocumentRole } from '@govdesk/shared';
 import type { Logger } from '../logger.ts';
 import type { SyncMetrics } from '../metrics/metrics.ts';
-import type { ContentStore } from '../storage/types.ts';
-import { Connection } from './connection.ts';
-import { checkUpdate } from './integrity.ts';
-import { CloseCode, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, MalformedFrame, MAX_AWARENESS_STATE_BYTES, parseFrame, type ClientMessage } from './protocol.ts';
+import type { ClientIdClaim, ContentStore } from '../storage/types.ts';
+import { Connection, framed, PRESENCE_LIMITS } from './connection.ts';
+import { ClientOwners } from './client-owners.ts';
+import { describeContent } from './digest.ts';
+import { applyChecked, checkUpdate, newClockClients } from './integrity.ts';
+import {
+  CloseCode,
+  encodeAwarenessEntries,
+  encodeAwarenessMessages,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+  MalformedFrame,
+  MAX_AWARENESS_ENTRIES,
+  MAX_AWARENESS_STATE_BYTES,
+  parseFrame,
+  type AwarenessEntry,
+  type ClientMessage,
+  type DecodedUpdate,
+} from './protocol.ts';
 
 /** What the hub asks of the application: the protocol code knows nothing of users, rights tables or SQL. */
 export interface SyncHooks {
@@ -15,6 +31,8 @@ export interface SyncHooks {
   canWrite(role: DocumentRole): boolean;
   /** The user's right on the document now; null closes their connections. */
   currentRole(userId: string, documentId: string): Promise<DocumentRole | null>;
+  /** When the session runs out now (a refresh moves it), or null when it has ended; its connections close then. */
+  sessionExpiresAt(sessionId: string): Promise<number | null>;
 }
 
 export interface HubOptions {
@@ -29,6 +47,8 @@ export interface HubOptions {
     awarenessIntervalMs: number;
     maxConnectionsPerUser: number;
     idleTimeoutSeconds: number;
+    /** Bytes of updates that may wait to be made durable before the server stops reading from clients. */
+    maxPendingBytes: number;
   };
   storage: { compactAfterUpdates: number; compactAfterBytes: number; unloadAfterMs: number };
 }
@@ -50,6 +70,8 @@ class SharedDoc {
   logBytes: number;
   compacting = false;
   failed = false;
+  /** Who may write under which Yjs client ID; set when the document is loaded. */
+  owners!: ClientOwners;
   /** SyncStep2 with the whole state, shared by every client that joins with nothing. */
   fullStateMessage: Uint8Array | null = null;
 
@@ -72,11 +94,34 @@ class SharedDoc {
   }
 }
 
+/**
+ * A presence state as the server relays it: `user.id` is the authenticated
+ * user's Matrix ID, whatever the client put there (`user` becomes an object if
+ * it was not one), so that what others show (`user.name`) can be checked
+ * against who is really there.
+ */
+function stampPresence(state: Record<string, unknown>, userId: string): Record<string, unknown> {
+  const user = state.user !== null && typeof state.user === 'object' && !Array.isArray(state.user) ? state.user : {};
+  return { ...state, user: { ...user, id: userId } };
+}
+
+/** What an awareness entry costs against a connection's presence byte rate besides its state: its client ID and clock, and the work of one more entry. */
+const AWARENESS_ENTRY_COST = 16;
+
 /** Whether a state vector has nothing of the document: the answer is then the whole state, which is cached. */
 function knowsNothingOf(ydoc: Y.Doc, stateVector: Uint8Array): boolean {
   const known = Y.decodeStateVector(stateVector);
   for (const [client, clock] of known) if (clock > 0 && ydoc.store.clients.has(client)) return false;
   return true;
+}
+
+type UpdateMessage = Extract<ClientMessage, { kind: 'sync-step2' | 'update' }>;
+
+/** A frame's updates, merged and checked, with the client IDs under which they add clocks. */
+interface VettedUpdate {
+  update: Uint8Array;
+  clients: Set<number>;
+  requestResync: boolean;
 }
 
 interface PendingUpdate {
@@ -100,11 +145,16 @@ export class DocumentHub {
   readonly #alive = new WeakSet<WebSocket>();
   readonly #pingTimer: NodeJS.Timeout;
   #pending: PendingUpdate[] = [];
+  /** Documents with client-ID claims not yet handed to storage. */
+  readonly #claimed = new Set<SharedDoc>();
   #afterDurable: (() => void)[] = [];
   #flushScheduled = false;
   #inFlight = 0;
   #chain: Promise<void> = Promise.resolve();
   #closing = false;
+  /** Bytes of the updates applied and not yet durable (waiting in #pending or being written); see #pauseReading. */
+  #undurableBytes = 0;
+  #readingPaused = false;
 
   constructor(options: HubOptions) {
     this.#options = options;
@@ -116,9 +166,23 @@ export class DocumentHub {
     return this.#allConnections.size;
   }
 
-  /** Whether the user may open one more connection. */
-  hasRoomFor(userId: string): boolean {
-    return (this.#connectionsPerUser.get(userId) ?? 0) < this.#options.limits.maxConnectionsPerUser;
+  /**
+   * Takes one of the user's connection slots, if one is free, before the
+   * upgrade waits for the document: parallel upgrades cannot all see room. The
+   * connection `attach` makes keeps the slot (and #detach gives it back);
+   * an upgrade that fails before gives it back with `releaseConnection`.
+   */
+  reserveConnection(userId: string): boolean {
+    const count = this.#connectionsPerUser.get(userId) ?? 0;
+    if (count >= this.#options.limits.maxConnectionsPerUser) return false;
+    this.#connectionsPerUser.set(userId, count + 1);
+    return true;
+  }
+
+  releaseConnection(userId: string): void {
+    const count = (this.#connectionsPerUser.get(userId) ?? 1) - 1;
+    if (count === 0) this.#connectionsPerUser.delete(userId);
+    else this.#connectionsPerUser.set(userId, count);
   }
 
   /** Loads the document (snapshot + log) if it is not in memory; called before the upgrade completes. */
@@ -133,27 +197,47 @@ export class DocumentHub {
   }
 
   async #load(documentId: string): Promise<SharedDoc> {
+    // A document dropped from memory may still have updates on their way to the log: read it once they are there.
+    await new Promise<void>((resolve) => this.#whenDurable(resolve));
     const content = await this.#options.store.load(documentId);
     const doc = new SharedDoc(documentId, content);
     Y.transact(doc.ydoc, () => {
       if (content.snapshot) Y.applyUpdate(doc.ydoc, content.snapshot);
       for (const update of content.updates) Y.applyUpdate(doc.ydoc, update);
     });
-    doc.ydoc.on('update', (update: Uint8Array) => this.#logUpdate(doc, update));
+    doc.owners = new ClientOwners(content.owners, doc.ydoc.store.clients.keys(), () => {
+      this.#claimed.add(doc);
+      this.#scheduleFlush();
+    });
+    doc.ydoc.on('update', (update: Uint8Array) => {
+      // A document that failed is being dropped: what it applies last is neither logged nor relayed.
+      if (!doc.failed) this.#logUpdate(doc, update);
+    });
     doc.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
       for (const id of [...added, ...updated, ...removed]) doc.changedAwareness.add(id);
+      // Whoever spoke for a state that is gone (its client left, or y-protocols timed it out after 30 s without renewal) no longer does.
+      for (const id of removed) {
+        doc.awarenessOwners.get(id)?.awarenessIds.delete(id);
+        doc.awarenessOwners.delete(id);
+      }
       this.#scheduleAwareness(doc);
     });
     this.#docs.set(documentId, doc);
     this.#options.metrics.documentsLoaded.set(this.#docs.size);
+    // Unloaded again unless a connection attaches: the upgrade that asked for it may still fail.
+    this.#scheduleUnload(doc);
     this.#maybeCompact(doc);
     return doc;
   }
 
-  /** Takes over an upgraded socket; `acquire` must have resolved. */
-  attach(ws: WebSocket, identity: { userId: string; sessionId: string; documentId: string; role: DocumentRole }): Connection {
+  /** Takes over an upgraded socket and its reserved connection slot; `acquire` must have resolved. */
+  attach(ws: WebSocket, identity: { userId: string; sessionId: string; sessionExpiresAt: number; documentId: string; role: DocumentRole }): Connection | null {
     const doc = this.#docs.get(identity.documentId);
-    if (!doc) throw new Error(`document ${identity.documentId} is not loaded`);
+    if (!doc) {
+      // Dropped (see #retire) between `acquire` and the upgrade: the client comes back to a fresh copy.
+      ws.close(CloseCode.documentReloaded, 'document reloaded');
+      return null;
+    }
     const { limits, metrics } = this.#options;
     const conn = new Connection(ws, identity, { maxBufferedBytes: limits.maxBufferedBytesPerConnection, framesPerSecond: limits.framesPerSecond, frameBurst: limits.frameBurst }, metrics);
     if (doc.unloadTimer) {
@@ -162,9 +246,9 @@ export class DocumentHub {
     }
     doc.connections.add(conn);
     this.#allConnections.add(conn);
-    this.#connectionsPerUser.set(conn.userId, (this.#connectionsPerUser.get(conn.userId) ?? 0) + 1);
     metrics.connections.set(this.#allConnections.size);
     this.#alive.add(ws);
+    if (this.#readingPaused) ws.pause();
 
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(conn, doc, data, isBinary));
@@ -182,7 +266,7 @@ export class DocumentHub {
     // The server opens with its state vector (the client answers with what the server lacks) and the current presence.
     this.#whenDurable(() => {
       conn.send(encodeSyncStep1(Y.encodeStateVector(doc.ydoc)));
-      if (doc.awareness.getStates().size > 0) conn.send(encodeAwareness(encodeAwarenessUpdate(doc.awareness, [...doc.awareness.getStates().keys()])));
+      for (const message of encodeAwarenessMessages(doc.awareness, doc.awareness.getStates().keys())) conn.send(message);
     });
     return conn;
   }
@@ -206,55 +290,101 @@ export class DocumentHub {
       conn.close(CloseCode.malformed, 'malformed frame');
       return;
     }
+    // The frame's updates are checked together, before anything of the frame takes effect.
+    const updates = messages.filter((message): message is UpdateMessage => message.kind === 'sync-step2' || message.kind === 'update');
+    const vetted = updates.length > 0 ? this.#vet(conn, doc, updates) : null;
+    if (vetted === 'closed') return;
+    let updatesDone = false;
     for (const message of messages) {
       switch (message.kind) {
         case 'sync-step1':
           this.#answerStep1(conn, doc, message.stateVector, message.empty);
           break;
         case 'sync-step2':
-        case 'update': {
-          if (message.kind === 'sync-step2') conn.resyncRequested = false;
-          if (!this.#options.hooks.canWrite(conn.role)) {
-            metrics.droppedFrames.inc({ reason: 'read_only' });
-            break;
-          }
-          // Yjs integrates whatever decodes: an update pointing where it must not would corrupt the document for everyone.
-          const check = checkUpdate(doc.ydoc, message.decoded);
-          if (!check.ok && check.kind === 'malformed') {
-            metrics.droppedFrames.inc({ reason: 'malformed' });
-            log.debug({ documentId: doc.id, userId: conn.userId, reason: check.reason }, 'malformed update');
-            conn.close(CloseCode.malformed, 'malformed update');
-            return;
-          }
-          if (!check.ok) {
-            this.#dropIncomplete(conn, doc, check.reason, message.kind === 'update');
-            break;
-          }
-          try {
-            Y.applyUpdate(doc.ydoc, message.update, conn);
-          } catch (error) {
-            metrics.droppedFrames.inc({ reason: 'malformed' });
-            log.warn({ err: error, documentId: doc.id, userId: conn.userId }, 'an update that decoded could not be applied');
-            conn.close(CloseCode.malformed, 'malformed update');
-            return;
-          }
-          const store = doc.ydoc.store;
-          if (store.pendingStructs !== null || store.pendingDs !== null) {
-            // Not expected after the check; never keep what is neither durable nor relayed (SyncStep2 answers would include it).
-            store.pendingStructs = null;
-            store.pendingDs = null;
-            this.#dropIncomplete(conn, doc, 'Yjs kept part of the update as pending', message.kind === 'update');
-          }
+        case 'update':
+          if (updatesDone) break;
+          updatesDone = true;
+          if (vetted && !this.#apply(conn, doc, vetted)) return;
           break;
-        }
         case 'awareness':
-          this.#applyAwareness(conn, doc, message.update, message.entries);
+          this.#applyAwareness(conn, doc, message.entries);
           break;
         case 'query-awareness':
-          conn.send(encodeAwareness(encodeAwarenessUpdate(doc.awareness, [...doc.awareness.getStates().keys()])));
+          for (const presence of encodeAwarenessMessages(doc.awareness, doc.awareness.getStates().keys())) conn.send(presence);
           break;
       }
     }
+  }
+
+  /**
+   * Decides on a frame's updates before any of them is applied: the writer's
+   * right, the Yjs client IDs it writes under, and the integrity check. Several
+   * updates in one frame may build on each other, so they are merged and
+   * checked as one. 'closed': the frame was malformed and the socket closed;
+   * null: the updates are dropped and the connection stays.
+   */
+  #vet(conn: Connection, doc: SharedDoc, messages: UpdateMessage[]): VettedUpdate | null | 'closed' {
+    const { metrics, log } = this.#options;
+    if (messages.some((message) => message.kind === 'sync-step2')) conn.resyncRequested = false;
+    if (!this.#options.hooks.canWrite(conn.role)) {
+      metrics.droppedFrames.inc({ reason: 'read_only' }, messages.length);
+      return null;
+    }
+    let update: Uint8Array;
+    let decoded: DecodedUpdate;
+    try {
+      const [first] = messages;
+      update = messages.length === 1 && first ? first.update : Y.mergeUpdates(messages.map((message) => message.update));
+      decoded = messages.length === 1 && first ? first.decoded : Y.decodeUpdate(update);
+    } catch (error) {
+      return this.#refuseMalformed(conn, doc, `the frame's updates do not merge: ${(error as Error).message}`);
+    }
+    const requestResync = messages.some((message) => message.kind === 'update');
+    // Only the owner of a client ID may write its next clocks; structs below the server's state are harmless repeats.
+    const clients = newClockClients(doc.ydoc, decoded);
+    const foreign = [...clients].find((client) => !doc.owners.allows(client, conn.userId));
+    if (foreign !== undefined) {
+      // Dropped without a resync request: asking again would only bring the same update back.
+      metrics.droppedFrames.inc({ reason: 'client_id_owned' });
+      log.info({ documentId: doc.id, userId: conn.userId, clientId: foreign }, 'update under a client ID another user owns dropped');
+      return null;
+    }
+    // Yjs integrates whatever decodes: an update pointing where it must not would corrupt the document for everyone.
+    const check = checkUpdate(doc.ydoc, decoded);
+    if (!check.ok && check.kind === 'malformed') return this.#refuseMalformed(conn, doc, check.reason);
+    if (!check.ok) {
+      this.#dropIncomplete(conn, doc, check.reason, requestResync);
+      return null;
+    }
+    return { update, clients, requestResync };
+  }
+
+  /** Applies a vetted update and claims its new client IDs; false when the connection was closed instead. */
+  #apply(conn: Connection, doc: SharedDoc, vetted: VettedUpdate): boolean {
+    // `failed` before the transaction ends keeps the refused update out of the log and away from everyone.
+    const order = applyChecked(doc.ydoc, vetted.update, vetted.clients, conn, () => (doc.failed = true));
+    if (!order.ok) {
+      // The copy in memory now differs from the log, which never saw this update: drop it, and everyone else reconnects to a copy read from the log.
+      this.#refuseMalformed(conn, doc, order.reason);
+      this.#retire(doc, CloseCode.documentReloaded, 'document reloaded');
+      return false;
+    }
+    for (const client of vetted.clients) doc.owners.claim(client, conn.userId);
+    const store = doc.ydoc.store;
+    if (store.pendingStructs !== null || store.pendingDs !== null) {
+      // Not expected after the check; never keep what is neither durable nor relayed (SyncStep2 answers would include it).
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      this.#dropIncomplete(conn, doc, 'Yjs kept part of the update as pending', vetted.requestResync);
+    }
+    return true;
+  }
+
+  #refuseMalformed(conn: Connection, doc: SharedDoc, reason: string): 'closed' {
+    this.#options.metrics.droppedFrames.inc({ reason: 'malformed' });
+    this.#options.log.info({ documentId: doc.id, userId: conn.userId, reason }, 'malformed update');
+    conn.close(CloseCode.malformed, 'malformed update');
+    return 'closed';
   }
 
   /**
@@ -300,25 +430,56 @@ export class DocumentHub {
     }
   }
 
-  #applyAwareness(conn: Connection, doc: SharedDoc, update: Uint8Array, entries: { clientId: number; state: unknown }[]): void {
-    // A connection speaks only for the presence it introduced: no one can move another person's cursor or remove them.
+  /**
+   * Presence from a connection, checked whole before any of it is applied; a
+   * frame that breaks a rule is dropped and counted, the connection stays
+   * (presence is not worth a reconnect, and a stock client echoes others'
+   * presence back, which is dropped here as a spoof). A connection speaks only
+   * for the client IDs it introduced: no one can move another person's cursor
+   * or remove them. It introduces only IDs that are its user's or nobody's yet
+   * (claiming them, as content written under an ID does), and only a few; its
+   * states are stamped with its user's ID and must fit MAX_AWARENESS_STATE_BYTES
+   * with the stamp, and its presence bytes a rate.
+   */
+  #applyAwareness(conn: Connection, doc: SharedDoc, entries: AwarenessEntry[]): void {
+    const { metrics } = this.#options;
+    const accepted: { clientId: number; clock: number; stateJson: string }[] = [];
+    const introduced = new Set<number>();
+    let bytes = 0;
     for (const entry of entries) {
       const owner = doc.awarenessOwners.get(entry.clientId);
-      if (owner && owner !== conn) {
-        this.#options.metrics.droppedFrames.inc({ reason: 'awareness_spoof' });
+      // The server's own ID too: y-protocols would take a state under it for the server's own presence and renew it forever.
+      if ((owner !== undefined && owner !== conn) || entry.clientId === doc.awareness.clientID || (owner === undefined && entry.state !== null && !doc.owners.allows(entry.clientId, conn.userId))) {
+        metrics.droppedFrames.inc({ reason: 'awareness_spoof' });
         return;
       }
-    }
-    for (const entry of entries) {
-      if (entry.state === null) {
-        doc.awarenessOwners.delete(entry.clientId);
-        conn.awarenessIds.delete(entry.clientId);
-      } else {
-        doc.awarenessOwners.set(entry.clientId, conn);
-        conn.awarenessIds.add(entry.clientId);
+      // The departure of a state nobody holds changes nothing, but y-protocols would keep a clock for it.
+      if (owner === undefined && entry.state === null) continue;
+      if (owner === undefined) introduced.add(entry.clientId);
+      const stateJson = JSON.stringify(entry.state === null ? null : stampPresence(entry.state as Record<string, unknown>, conn.userId));
+      if (stateJson.length > MAX_AWARENESS_STATE_BYTES) {
+        metrics.droppedFrames.inc({ reason: 'awareness_limit' });
+        return;
       }
+      accepted.push({ clientId: entry.clientId, clock: entry.clock, stateJson });
+      bytes += AWARENESS_ENTRY_COST + stateJson.length;
     }
-    applyAwarenessUpdate(doc.awareness, update, conn);
+    if (conn.awarenessIds.size + introduced.size > PRESENCE_LIMITS.clientIdsPerConnection || doc.awareness.states.size + introduced.size > MAX_AWARENESS_ENTRIES) {
+      metrics.droppedFrames.inc({ reason: 'awareness_limit' });
+      return;
+    }
+    if (!conn.takePresenceBytes(bytes)) {
+      metrics.droppedFrames.inc({ reason: 'awareness_rate' });
+      return;
+    }
+    for (const clientId of introduced) doc.owners.claim(clientId, conn.userId);
+    applyAwarenessUpdate(doc.awareness, encodeAwarenessEntries(accepted), conn);
+    // What y-protocols took (a newer clock) is this connection's to change and remove; departures were forgotten by the 'update' listener.
+    for (const { clientId } of accepted) {
+      if (!doc.awareness.states.has(clientId)) continue;
+      doc.awarenessOwners.set(clientId, conn);
+      conn.awarenessIds.add(clientId);
+    }
   }
 
   /** Presence is batched per document so a storm of cursor moves cannot crowd out document updates. */
@@ -327,12 +488,14 @@ export class DocumentHub {
     doc.awarenessTimer = setTimeout(() => {
       doc.awarenessTimer = null;
       if (doc.changedAwareness.size === 0) return;
-      const changed = [...doc.changedAwareness];
-      const message = encodeAwareness(encodeAwarenessUpdate(doc.awareness, changed));
+      const gone = [...doc.changedAwareness].filter((id) => !doc.awareness.states.has(id));
+      const present = [...doc.changedAwareness].filter((id) => doc.awareness.states.has(id));
+      // Departures first, so that no client ever holds more states than the document has (MAX_AWARENESS_ENTRIES).
+      const messages = encodeAwarenessMessages(doc.awareness, [...gone, ...present]);
       doc.changedAwareness.clear();
       // y-protocols keeps a clock for every client ID it has ever seen, also after its presence is gone: once the removal is relayed, forget it, or the map grows with every session (found by fuzzing).
-      for (const id of changed) if (!doc.awareness.states.has(id)) doc.awareness.meta.delete(id);
-      for (const conn of doc.connections) conn.send(message);
+      for (const id of gone) doc.awareness.meta.delete(id);
+      for (const conn of doc.connections) for (const message of messages) conn.send(message);
     }, this.#options.limits.awarenessIntervalMs);
   }
 
@@ -340,7 +503,39 @@ export class DocumentHub {
     doc.fullStateMessage = null;
     doc.lastSeq += 1;
     this.#pending.push({ doc, seq: doc.lastSeq, update });
+    this.#undurableBytes += update.length;
+    if (this.#undurableBytes > this.#options.limits.maxPendingBytes && !this.#readingPaused) this.#pauseReading();
     this.#scheduleFlush();
+  }
+
+  /**
+   * Storage is behind (a slow or stalled disk) and more than `maxPendingBytes`
+   * of updates wait to be made durable. Rather than hold ever more of them in
+   * memory, the server stops reading from every socket until storage catches
+   * up: what clients send waits in TCP buffers and in the clients, and is read
+   * in order afterwards, so a stock client loses nothing and needs nothing
+   * special. (Dropping updates instead would rely on a resync that a stock
+   * client answers only when asked again; a close code would send every
+   * client reconnecting into the same stall.) Frames ws has already read are
+   * still handled: the bound is passed by at most one read per socket.
+   */
+  #pauseReading(): void {
+    this.#readingPaused = true;
+    this.#options.log.warn({ undurableBytes: this.#undurableBytes }, 'storage is behind: reading from clients paused');
+    for (const conn of this.#allConnections) conn.ws.pause();
+  }
+
+  /** Updates left memory (made durable, or dropped with a failed document); reading resumes once half the bound is free. */
+  #settle(entries: readonly PendingUpdate[]): void {
+    for (const entry of entries) this.#undurableBytes -= entry.update.length;
+    if (!this.#readingPaused || this.#undurableBytes > this.#options.limits.maxPendingBytes / 2) return;
+    this.#readingPaused = false;
+    this.#options.log.info({ undurableBytes: this.#undurableBytes }, 'storage caught up: reading from clients resumed');
+    for (const conn of this.#allConnections) {
+      // Their pongs waited unread too.
+      this.#alive.add(conn.ws);
+      conn.ws.resume();
+    }
   }
 
   /** Runs `callback` once every update applied so far is durable. */
@@ -365,17 +560,27 @@ export class DocumentHub {
   async #flush(): Promise<void> {
     const { store, metrics, log } = this.#options;
     const batch = this.#pending.splice(0);
-    if (batch.length > 0) {
+    // Claims go into the same transaction as the updates written under them.
+    const claims: ClientIdClaim[] = [];
+    const claimedIn = [...this.#claimed];
+    for (const doc of claimedIn) for (const claim of doc.owners.takeUnsaved()) claims.push({ documentId: doc.id, ...claim });
+    this.#claimed.clear();
+    if (batch.length > 0 || claims.length > 0) {
       this.#inFlight += 1;
       const started = performance.now();
       try {
-        await store.append(batch.map((entry) => ({ documentId: entry.doc.id, seq: entry.seq, update: entry.update })));
+        await store.append(
+          batch.map((entry) => ({ documentId: entry.doc.id, seq: entry.seq, update: entry.update })),
+          claims,
+        );
       } catch (error) {
         log.error({ err: error, documents: [...new Set(batch.map((entry) => entry.doc.id))] }, 'could not make updates durable');
-        for (const doc of new Set(batch.map((entry) => entry.doc))) this.#fail(doc);
+        // The claims were lost with the updates: their documents too are read again from what storage holds.
+        for (const doc of new Set([...batch.map((entry) => entry.doc), ...claimedIn])) this.#fail(doc);
       } finally {
         this.#inFlight -= 1;
       }
+      this.#settle(batch);
       metrics.persistSeconds.observe((performance.now() - started) / 1000);
       metrics.persistBatchSize.observe(batch.length);
       let bytes = 0;
@@ -391,13 +596,14 @@ export class DocumentHub {
         entry.doc.logBytes += entry.update.length;
         touched.add(entry.doc);
         // Every connection, the sender included: receiving its own update back tells a client the server has it durably.
-        const message = encodeUpdate(entry.update);
+        // Framed once (WebSocket header and all), the same buffer written to every receiver.
+        const frame = framed(encodeUpdate(entry.update));
         for (const conn of entry.doc.connections) {
           if (!corked.has(conn)) {
             conn.cork();
             corked.add(conn);
           }
-          conn.send(message);
+          conn.sendFramed(frame);
         }
       }
       for (const conn of corked) conn.uncork();
@@ -424,10 +630,26 @@ export class DocumentHub {
    * their changes and send them again when they reconnect.
    */
   #fail(doc: SharedDoc): void {
-    doc.failed = true;
-    for (const conn of [...doc.connections]) conn.close(CloseCode.storageFailure, 'storage failure');
+    this.#settle(this.#pending.filter((entry) => entry.doc === doc));
     this.#pending = this.#pending.filter((entry) => entry.doc !== doc);
-    this.#unload(doc);
+    this.#retire(doc, CloseCode.storageFailure, 'storage failure');
+  }
+
+  /**
+   * Drops a document whose copy in memory can no longer be trusted to equal
+   * its log. The next connection loads it afresh from the log (once what is
+   * on its way there has arrived); its clients are closed with a code after
+   * which stock providers reconnect, and they send again whatever the log lacks.
+   */
+  #retire(doc: SharedDoc, code: number, reason: string): void {
+    doc.failed = true;
+    if (this.#docs.get(doc.id) === doc) {
+      this.#docs.delete(doc.id);
+      this.#options.metrics.documentsLoaded.set(this.#docs.size);
+    }
+    for (const conn of [...doc.connections]) conn.close(code, reason);
+    // Otherwise the last connection to go destroys it (#detach).
+    if (doc.connections.size === 0) doc.destroy();
   }
 
   #maybeCompact(doc: SharedDoc): void {
@@ -457,18 +679,21 @@ export class DocumentHub {
   #detach(conn: Connection, doc: SharedDoc): void {
     if (!this.#allConnections.delete(conn)) return;
     doc.connections.delete(conn);
-    const count = (this.#connectionsPerUser.get(conn.userId) ?? 1) - 1;
-    if (count === 0) this.#connectionsPerUser.delete(conn.userId);
-    else this.#connectionsPerUser.set(conn.userId, count);
+    this.releaseConnection(conn.userId);
     this.#options.metrics.connections.set(this.#allConnections.size);
     if (conn.awarenessIds.size > 0) {
       for (const id of conn.awarenessIds) doc.awarenessOwners.delete(id);
       removeAwarenessStates(doc.awareness, [...conn.awarenessIds], 'disconnect');
     }
-    if (doc.connections.size === 0 && !doc.failed && !this.#closing) {
-      doc.unloadTimer = setTimeout(() => this.#unload(doc), this.#options.storage.unloadAfterMs);
-      doc.unloadTimer.unref();
-    }
+    if (doc.connections.size === 0 && doc.failed) doc.destroy();
+    else if (doc.connections.size === 0) this.#scheduleUnload(doc);
+  }
+
+  /** Drops the document from memory `unloadAfterMs` from now, unless a connection attaches first. */
+  #scheduleUnload(doc: SharedDoc): void {
+    if (this.#closing) return;
+    doc.unloadTimer = setTimeout(() => this.#unload(doc), this.#options.storage.unloadAfterMs);
+    doc.unloadTimer.unref();
   }
 
   #unload(doc: SharedDoc): void {
@@ -489,11 +714,25 @@ export class DocumentHub {
     if (!doc) return;
     await Promise.all(
       [...doc.connections].map(async (conn) => {
-        const role = await this.#options.hooks.currentRole(conn.userId, documentId);
+        let role: DocumentRole | null;
+        try {
+          role = await this.#options.hooks.currentRole(conn.userId, documentId);
+        } catch (error) {
+          // The change may have been a revocation: a connection whose right cannot be read goes. Its client reconnects, and the upgrade checks afresh.
+          this.#options.log.error({ err: error, documentId, userId: conn.userId }, 'could not check a right after a change of shares');
+          conn.close(CloseCode.storageFailure, 'storage failure');
+          return;
+        }
         if (role === null) conn.close(CloseCode.accessRevoked, 'access revoked');
         else conn.role = role;
       }),
     );
+  }
+
+  /** The digest of a loaded document as it is in memory (what connected clients sync with), or null when it is not loaded. */
+  digestOf(documentId: string): DocumentDigest | null {
+    const doc = this.#docs.get(documentId);
+    return doc && !doc.failed ? describeContent(doc.ydoc) : null;
   }
 
   /** A session ended (logout, refresh-token reuse): its connections end too. */
@@ -501,7 +740,38 @@ export class DocumentHub {
     for (const conn of this.#allConnections) if (conn.sessionId === sessionId) conn.close(CloseCode.sessionEnded, 'session ended');
   }
 
+  /**
+   * A session also ends by running out: its refresh lifetime passes without a
+   * refresh. Checked with every ping; a connection past the expiry it knows
+   * asks again, since a refresh moves it.
+   */
+  #endExpiredSessions(): void {
+    const now = Date.now();
+    const due = new Map<string, Connection[]>();
+    for (const conn of this.#allConnections) {
+      if (conn.sessionExpiresAt > now || conn.closed) continue;
+      const connections = due.get(conn.sessionId);
+      if (connections) connections.push(conn);
+      else due.set(conn.sessionId, [conn]);
+    }
+    for (const [sessionId, connections] of due) {
+      this.#options.hooks.sessionExpiresAt(sessionId).then(
+        (expiresAt) => {
+          for (const conn of connections) {
+            if (expiresAt === null || expiresAt <= Date.now()) conn.close(CloseCode.sessionEnded, 'session ended');
+            else conn.sessionExpiresAt = expiresAt;
+          }
+        },
+        // Checked again at the next ping.
+        (error: unknown) => this.#options.log.error({ err: error, userId: connections[0]?.userId }, 'could not check whether a session has run out'),
+      );
+    }
+  }
+
   #ping(): void {
+    this.#endExpiredSessions();
+    // While reading is paused, pongs wait unread like everything else: nobody can be judged dead.
+    if (this.#readingPaused) return;
     for (const conn of this.#allConnections) {
       if (!this.#alive.has(conn.ws)) {
         conn.ws.terminate();

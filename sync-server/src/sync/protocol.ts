@@ -1,6 +1,8 @@
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { MessageType, SyncMessage } from '@govdesk/shared';
+import { encodeAwarenessMessage, MessageType, SyncMessage } from '@govdesk/shared';
 
 /**
  * The y-websocket wire protocol (y-protocols), as the stock WebsocketProvider
@@ -12,16 +14,27 @@ import { MessageType, SyncMessage } from '@govdesk/shared';
 // The encoders are shared with the desktop core; the server parses more strictly (awareness entries, decoded structs for the integrity check).
 export { encodeAwarenessMessage as encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage as encodeUpdate } from '@govdesk/shared';
 
-/** Close codes the server uses; 4xxx are application codes (RFC 6455 §7.4.2). */
+/**
+ * Close codes the server uses; 4xxx are application codes (RFC 6455 §7.4.2).
+ * Chosen by what stock clients do with them: y-websocket 3.x stops
+ * reconnecting after 4400–4499 (its `defaultShouldReconnect`) and reconnects
+ * after any other code; 1.x reconnects after every code. So 4400–4499 is kept
+ * for what a reconnect cannot fix, and transient conditions use 1001 or
+ * 4500–4599, after which every stock provider comes back by itself.
+ */
 export const CloseCode = {
   goingAway: 1001,
   tooLarge: 1009,
+  // Permanent: the same client would be refused again.
   malformed: 4400,
   sessionEnded: 4401,
   accessRevoked: 4403,
-  slowConsumer: 4408,
-  rateLimited: 4429,
+  // Transient: reconnecting is the cure.
+  slowConsumer: 4508,
+  rateLimited: 4529,
   storageFailure: 4500,
+  /** The document was dropped from memory and is read again from its log (after an update that would have made copies diverge); come back. */
+  documentReloaded: 4520,
 } as const;
 
 export type ClientMessage =
@@ -43,8 +56,19 @@ export interface AwarenessEntry {
 
 export class MalformedFrame extends Error {}
 
-/** Largest awareness state (JSON text, UTF-16 code units) the server accepts; a larger one makes the frame malformed. */
-export const MAX_AWARENESS_STATE_BYTES = 64 * 1024;
+/**
+ * Largest presence state (JSON text, UTF-16 code units) the server accepts;
+ * a larger one makes the frame malformed. The server relays no larger state,
+ * its stamp included: a stock client echoes what it receives (see
+ * `encodeAwarenessMessages`), and must never be refused for that.
+ */
+export const MAX_AWARENESS_STATE_BYTES = 8 * 1024;
+
+/** Most entries in one awareness message; more make the frame malformed. The server relays no more in one message, and keeps no more presence states per document. */
+export const MAX_AWARENESS_ENTRIES = 1000;
+
+/** Largest awareness message the server sends, header included: `maxFrameBytes` must be at least this, or stock clients echoing presence are cut off (1009). */
+export const MAX_AWARENESS_MESSAGE_BYTES = 64 * 1024;
 
 export interface ParseLimits {
   maxAwarenessStateBytes: number;
@@ -96,7 +120,7 @@ function parseMessage(decoder: decoding.Decoder, limits: ParseLimits): ClientMes
 function parseAwarenessUpdate(update: Uint8Array, limits: ParseLimits): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
-  if (count > 1000) throw new MalformedFrame(`an awareness update with ${count} entries`);
+  if (count > MAX_AWARENESS_ENTRIES) throw new MalformedFrame(`an awareness update with ${count} entries`);
   const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder);
@@ -110,8 +134,62 @@ function parseAwarenessUpdate(update: Uint8Array, limits: ParseLimits): Awarenes
     } catch {
       throw new MalformedFrame('an awareness state that is not JSON');
     }
+    // y-protocols types a state as an object or null; only an object can carry the server's stamp (the user's ID).
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) throw new MalformedFrame('an awareness state that is not a JSON object');
     entries.push({ clientId, clock, state, stateLength: text.length });
   }
   if (decoding.hasContent(decoder)) throw new MalformedFrame('trailing bytes after an awareness update');
   return entries;
+}
+
+/** One awareness entry as y-protocols encodes it: `varUint(clientID) • varUint(clock) • varString(JSON state)`. */
+function encodeAwarenessEntry(clientId: number, clock: number, stateJson: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, clientId);
+  encoding.writeVarUint(encoder, clock);
+  encoding.writeVarString(encoder, stateJson);
+  return encoding.toUint8Array(encoder);
+}
+
+function awarenessUpdateOf(entries: readonly Uint8Array[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const entry of entries) encoding.writeUint8Array(encoder, entry);
+  return encoding.toUint8Array(encoder);
+}
+
+/** An awareness update (the body of an awareness message) with these entries, `stateJson` being each state's JSON text ("null": the client left). */
+export function encodeAwarenessEntries(entries: readonly { clientId: number; clock: number; stateJson: string }[]): Uint8Array {
+  return awarenessUpdateOf(entries.map((entry) => encodeAwarenessEntry(entry.clientId, entry.clock, entry.stateJson)));
+}
+
+/** Room for an awareness message's header: message type, the update's length, the entry count (varUints). */
+const AWARENESS_HEADER_BYTES = 16;
+
+/**
+ * The presence of `clientIds` (their states, or their departure) as awareness
+ * messages for clients. A stock WebsocketProvider (y-websocket 1.x and 3.x
+ * alike) sends every presence change it applies straight back to the server,
+ * remote ones included, in one frame: each message is therefore kept to what
+ * the server accepts from a client — at most MAX_AWARENESS_ENTRIES entries and
+ * MAX_AWARENESS_MESSAGE_BYTES bytes — and a larger batch is split.
+ */
+export function encodeAwarenessMessages(awareness: Awareness, clientIds: Iterable<number>): Uint8Array[] {
+  const messages: Uint8Array[] = [];
+  let batch: Uint8Array[] = [];
+  let bytes = AWARENESS_HEADER_BYTES;
+  for (const clientId of clientIds) {
+    const meta = awareness.meta.get(clientId);
+    if (!meta) continue;
+    const entry = encodeAwarenessEntry(clientId, meta.clock, JSON.stringify(awareness.states.get(clientId) ?? null));
+    if (batch.length > 0 && (batch.length === MAX_AWARENESS_ENTRIES || bytes + entry.length > MAX_AWARENESS_MESSAGE_BYTES)) {
+      messages.push(encodeAwarenessMessage(awarenessUpdateOf(batch)));
+      batch = [];
+      bytes = AWARENESS_HEADER_BYTES;
+    }
+    batch.push(entry);
+    bytes += entry.length;
+  }
+  if (batch.length > 0) messages.push(encodeAwarenessMessage(awarenessUpdateOf(batch)));
+  return messages;
 }

@@ -52,18 +52,35 @@ export function createUpgradeHandler({ hub, sessions, documents, wss, metrics, l
       const principal = await sessions.authenticate(token);
       const role = await documents.roleOf(principal.userId, documentId);
       if (role === null) return fail(403, 'no_access', 'you have no right on this document');
-      if (!hub.hasRoomFor(principal.userId)) return fail(429, 'too_many_connections', 'too many open connections for this user');
-      // The persisted document is in memory before the first sync message is answered.
-      await hub.acquire(documentId);
-      if (socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = hub.attach(ws, { userId: principal.userId, sessionId: principal.sessionId, documentId, role });
-        // Rights may have changed while the document loaded; a revocation in that window must not be missed.
-        void documents.roleOf(principal.userId, documentId).then((now) => {
-          if (now === null) conn.close(CloseCode.accessRevoked, 'access revoked');
-          else conn.role = now;
+      // The slot is taken before the wait for the document, so that upgrades arriving together cannot all find room.
+      if (!hub.reserveConnection(principal.userId)) return fail(429, 'too_many_connections', 'too many open connections for this user');
+      let attached = false;
+      try {
+        // The persisted document is in memory before the first sync message is answered.
+        await hub.acquire(documentId);
+        if (socket.destroyed) return;
+        // ws calls back before handleUpgrade returns, or never (a handshake it refuses).
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const conn = hub.attach(ws, { userId: principal.userId, sessionId: principal.sessionId, sessionExpiresAt: principal.sessionExpiresAt, documentId, role });
+          if (!conn) return;
+          attached = true;
+          // Rights may have changed while the document loaded; a revocation in that window must not be missed.
+          documents.roleOf(principal.userId, documentId).then(
+            (now) => {
+              if (now === null) conn.close(CloseCode.accessRevoked, 'access revoked');
+              else conn.role = now;
+            },
+            (error: unknown) => {
+              // Unchecked, the right may have been revoked: the client reconnects, and its upgrade checks afresh.
+              log.error({ err: error, documentId, userId: principal.userId }, 'could not check the right after the upgrade');
+              conn.close(CloseCode.storageFailure, 'storage failure');
+            },
+          );
         });
-      });
+      } finally {
+        // An attached connection keeps the slot until it closes; any other way out gives it back.
+        if (!attached) hub.releaseConnection(principal.userId);
+      }
     } catch (error) {
       if (error instanceof HttpError) return fail(error.status, error.code, error.message);
       log.error({ err: error, path: url.pathname }, 'upgrade failed');

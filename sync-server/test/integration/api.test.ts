@@ -501,7 +501,7 @@ describe('the OpenAPI document', () => {
     expect(create.required).toEqual(expect.arrayContaining(['title', 'docType', 'owningUnitId', 'classification']));
     expect(create.properties.docType.enum).toHaveLength(15);
     expect(create.properties.classification.enum).toEqual(['internal', 'external']);
-    expect(doc.paths['/docs/{documentId}'].get.description).toContain('4408');
+    expect(doc.paths['/docs/{documentId}'].get.description).toContain('4508');
   });
 });
 

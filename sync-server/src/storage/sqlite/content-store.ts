@@ -1,4 +1,4 @@
-import type { CompactionResult, ContentStore, LogEntry, StoredContent } from '../types.ts';
+import type { ClientIdClaim, CompactionResult, ContentStore, LogEntry, StoredContent } from '../types.ts';
 import type { SqliteDatabase } from './database.ts';
 import type { CompactionRequest, CompactionResponse } from './compaction-worker.ts';
 import type { AppendAnswer, AppendRequest } from './log-writer-worker.ts';
@@ -17,6 +17,7 @@ export class SqliteContentStore implements ContentStore {
   readonly #file: string;
   readonly #selectSnapshot;
   readonly #selectUpdates;
+  readonly #selectOwners;
   readonly #writer = new WorkerClient<Omit<AppendRequest, 'id'>, AppendAnswer>(new URL('./log-writer-worker.ts', import.meta.url));
   readonly #compactor = new WorkerClient<Omit<CompactionRequest, 'id'>, Extract<CompactionResponse, { ok: true }>>(new URL('./compaction-worker.ts', import.meta.url));
 
@@ -25,6 +26,7 @@ export class SqliteContentStore implements ContentStore {
     this.#file = file;
     this.#selectSnapshot = db.prepare<[string], { state: Buffer; last_seq: number }>('SELECT state, last_seq FROM document_snapshots WHERE document_id = ?');
     this.#selectUpdates = db.prepare<[string, number], { seq: number; data: Buffer }>('SELECT seq, data FROM document_updates WHERE document_id = ? AND seq > ? ORDER BY seq');
+    this.#selectOwners = db.prepare<[string], { client_id: number; user_id: string }>('SELECT client_id, user_id FROM document_client_owners WHERE document_id = ?');
   }
 
   async load(documentId: string): Promise<StoredContent> {
@@ -39,14 +41,15 @@ export class SqliteContentStore implements ContentStore {
         lastSeq: last ? last.seq : (snapshot?.last_seq ?? 0),
         logCount: rows.length,
         logBytes: rows.reduce((sum, row) => sum + row.data.length, 0),
+        owners: this.#selectOwners.all(documentId).map((row) => ({ clientId: row.client_id, userId: row.user_id })),
       };
     })();
   }
 
-  async append(entries: readonly LogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  async append(entries: readonly LogEntry[], claims: readonly ClientIdClaim[] = []): Promise<void> {
+    if (entries.length === 0 && claims.length === 0) return;
     // One transaction in the writer thread, so one fsync for the whole batch (synchronous=FULL).
-    await this.#writer.request({ file: this.#file, entries: entries.map(({ documentId, seq, update }) => ({ documentId, seq, update })) });
+    await this.#writer.request({ file: this.#file, entries: entries.map(({ documentId, seq, update }) => ({ documentId, seq, update })), claims: claims.map(({ documentId, clientId, userId }) => ({ documentId, clientId, userId })) });
   }
 
   async compact(documentId: string, upToSeq: number): Promise<CompactionResult> {

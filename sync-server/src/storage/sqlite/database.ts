@@ -69,6 +69,15 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
   `,
+  // Yjs client IDs owned by users (sync/client-owners.ts); written in the same transaction as the log rows that claim them.
+  `
+  CREATE TABLE document_client_owners (
+    document_id TEXT NOT NULL,
+    client_id INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (document_id, client_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**
