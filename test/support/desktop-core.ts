@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ApiClient, DesktopContract, DocumentStatus } from '@govdesk/shared';
 import type { RunningHomeserver } from '../../build/homeserver/index.ts';
-import { createCore, type Core } from '../../desktop/src/core/core.ts';
+import { createCore, type Core, type CoreOptions } from '../../desktop/src/core/core.ts';
 import { CoreDocProvider } from '../../desktop/src/renderer/documents/core-provider.ts';
 import { inProcessApi } from './core-client.ts';
 import type { TestUser } from './matrix.ts';
@@ -26,10 +26,10 @@ export interface TestCore {
   close(): Promise<void>;
 }
 
-export async function startCore(options: { homeserver: RunningHomeserver; proxy: TcpProxy; dataDir?: string; key?: Uint8Array }): Promise<TestCore> {
+export async function startCore(options: { homeserver: RunningHomeserver; proxy: TcpProxy; dataDir?: string; key?: Uint8Array; log?: CoreOptions['log'] }): Promise<TestCore> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govdesk-core-'));
   const key = options.key ?? new Uint8Array(randomBytes(32));
-  const core = await createCore({ dataDir, databaseKey: key, syncServerUrl: options.proxy.url, defaultHomeserverUrl: options.homeserver.baseUrl, replicaLingerMs: 0 });
+  const core = await createCore({ dataDir, databaseKey: key, syncServerUrl: options.proxy.url, defaultHomeserverUrl: options.homeserver.baseUrl, replicaLingerMs: 0, log: options.log });
   const testCore: TestCore = {
     core,
     api: inProcessApi(core),

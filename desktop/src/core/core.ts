@@ -1,6 +1,7 @@
 import { RpcError, type DesktopContract, type Handlers } from '@govdesk/shared';
 import { DocumentsService } from './documents/documents-service.ts';
 import { CoreEvents, ShellEventStream } from './events.ts';
+import { createCoreMetrics, type CoreMetrics } from './metrics.ts';
 import { SessionService } from './session/session-service.ts';
 import { SyncSession } from './session/sync-session.ts';
 import { SyncApiClient } from './sync-api/client.ts';
@@ -8,6 +9,7 @@ import { openLocalStore, type LocalStore } from './store/local-store.ts';
 import { storeSecrets, type SecretStore } from './store/secrets.ts';
 
 export type { SecretStore } from './store/secrets.ts';
+export type { CoreMetrics } from './metrics.ts';
 
 export interface CoreOptions {
   /** Where the LocalStore lives (Electron: app.getPath('userData'); browser mode: its data directory). */
@@ -29,6 +31,8 @@ export interface CoreOptions {
   replicaLingerMs?: number;
   /** The compaction worker's file when core runs from a bundle (the Electron core process); from source it is found beside the store. */
   compactionWorker?: string;
+  /** Where core's diagnostics go (a warning carries `level: 'warn'`); nowhere by default. */
+  log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
 /** What every call into core knows about its caller. */
@@ -44,6 +48,7 @@ export interface Core {
   /** Events for the shell (tray badge, notifications). */
   readonly shell: ShellEventStream;
   readonly store: LocalStore;
+  readonly metrics: CoreMetrics;
   close(): Promise<void>;
 }
 
@@ -61,14 +66,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   await session.restore();
   const api = options.syncServerUrl ? new SyncApiClient(options.syncServerUrl) : null;
   let syncSession = api ? new SyncSession(api, secrets, session) : null;
-  let documents = new DocumentsService({ store, events, api, session: syncSession, lingerMs: options.replicaLingerMs });
+  const metrics = createCoreMetrics();
+  const documentsService = (sync: SyncSession | null) => new DocumentsService({ store, events, api, session: sync, metrics, lingerMs: options.replicaLingerMs, log: options.log });
+  let documents = documentsService(syncSession);
 
   // A new login is a new sync-server session and a new set of replicas.
   session.onChange(() => {
     documents.closeAll();
     void syncSession?.end();
     syncSession = api ? new SyncSession(api, secrets, session) : null;
-    documents = new DocumentsService({ store, events, api, session: syncSession, lingerMs: options.replicaLingerMs });
+    documents = documentsService(syncSession);
     if (session.current()) void documents.refresh().catch(() => {});
   });
 
@@ -81,6 +88,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     events,
     shell,
     store,
+    metrics,
     handlers: {
       'app.defaults': () => ({ homeserverUrl: options.defaultHomeserverUrl ?? null }),
       'app.reconnect': () => {

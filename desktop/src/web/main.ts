@@ -26,6 +26,7 @@ const { values } = parseArgs({
 });
 
 const dataDir = path.resolve(values.data);
+const log = (message: string, details?: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ message, ...details })}\n`);
 let core;
 try {
   core = await createCore({
@@ -33,6 +34,7 @@ try {
     databaseKey: loadOrCreateKeyFile(values['key-file'] ?? path.join(dataDir, 'cache.key')),
     defaultHomeserverUrl: values.homeserver ?? null,
     syncServerUrl: values['sync-server'] ?? null,
+    log,
   });
 } catch (error) {
   if (!(error instanceof WrongKeyError)) throw error;
@@ -44,7 +46,7 @@ const app = await startBrowserMode({
   port: Number(values.port),
   rendererDir: path.join(desktopDir, 'dist/renderer'),
   bridgeScript: path.join(desktopDir, 'dist/web/bridge.js'),
-  log: (message, details) => process.stderr.write(`${JSON.stringify({ message, ...details })}\n`),
+  log,
 });
 // The one line a launcher reads to find the app.
 process.stdout.write(`GOVDESK_APP_URL=${app.url}\n`);

@@ -34,6 +34,7 @@ function stubCoreFactory(behaviour: { failWith?: Error; hang?: boolean } = {}) {
       events,
       shell,
       store: undefined as unknown as Core['store'],
+      metrics: undefined as unknown as Core['metrics'],
       handlers: new Proxy({} as Core['handlers'], {
         get: (_target, method) => {
           if (method === 'app.defaults') return () => ({ homeserverUrl: options.defaultHomeserverUrl ?? null });

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { decodeMessages, MalformedMessage, Me, RpcError, type CreateDocumentRequest, type DocumentStatus, type DocumentSummary, type Share, type ShareRequest } from '@govdesk/shared';
 import type { CoreEvents } from '../events.ts';
+import type { CoreMetrics } from '../metrics.ts';
 import type { SyncSession } from '../session/sync-session.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import type { SyncApiClient } from '../sync-api/client.ts';
@@ -25,6 +26,7 @@ export interface DocumentsServiceOptions {
   /** null when this installation has no sync-server: documents then cannot be listed or opened. */
   api: SyncApiClient | null;
   session: SyncSession | null;
+  metrics: CoreMetrics;
   lingerMs?: number | undefined;
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -126,11 +128,17 @@ export class DocumentsService {
         token: ({ renew }) => session.token({ renew }),
         toRenderers: (message) => this.#options.events.emit('documents.sync', { documentId, message }),
         onStatus: (status) => this.#options.events.emit('documents.status', { documentId, status }),
+        onContent: () => {
+          const opened = this.#open.get(documentId);
+          if (opened) this.#scheduleTextIndex(opened);
+        },
+        contentCheck: {
+          fetchDigest: async () => api.call('getDocumentDigest', { token: await session.token(), params: { id: documentId } }),
+          metrics: this.#options.metrics,
+        },
         log: this.#options.log,
       });
-      const created: OpenReplica = { replica, opened: 0, lingerTimer: null, textTimer: null };
-      replica.doc.on('update', () => this.#scheduleTextIndex(created));
-      entry = created;
+      entry = { replica, opened: 0, lingerTimer: null, textTimer: null };
       this.#open.set(documentId, entry);
     }
     if (entry.lingerTimer) {

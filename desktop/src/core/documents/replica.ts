@@ -1,7 +1,9 @@
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
-import { encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, type YMessage } from '@govdesk/shared';
+import { encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, type DocumentDigest, type YMessage } from '@govdesk/shared';
+import type { CoreMetrics } from '../metrics.ts';
 import type { LocalStore } from '../store/local-store.ts';
+import { DigestCheck } from './digest-check.ts';
 import { ServerState } from './server-state.ts';
 import { FROM_SERVER, SyncConnection, type ConnectionStatus } from './sync-connection.ts';
 
@@ -23,6 +25,10 @@ export interface ReplicaOptions {
   /** Messages for the renderers: updates and presence (y-protocols encoded). */
   toRenderers(message: Uint8Array): void;
   onStatus(status: ConnectionStatus): void;
+  /** The content changed (an update, or a re-sync that replaced the Y.Doc). */
+  onContent?(): void;
+  /** Check this replica's content against the server's after each sync (see DigestCheck); no check without it. */
+  contentCheck?: { fetchDigest(): Promise<DocumentDigest>; metrics: CoreMetrics };
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
@@ -34,16 +40,18 @@ export interface ReplicaOptions {
  */
 export class Replica {
   readonly documentId: string;
-  readonly doc = new Y.Doc();
   readonly awareness: Awareness;
   readonly #options: ReplicaOptions;
   readonly #serverState: ServerState;
   readonly #connection: SyncConnection | null;
+  readonly #digestCheck: DigestCheck | null = null;
+  #doc = new Y.Doc();
   #clockTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #logCount: number;
   #lastSeq: number;
   #compacting = false;
+  #connected: ConnectionStatus['connection'] = 'offline';
 
   constructor(options: ReplicaOptions) {
     this.#options = options;
@@ -52,35 +60,58 @@ export class Replica {
     const cached = store.documentLog.load(documentId);
     // One transaction for the snapshot and the log. (Y.mergeUpdates first would be far slower: seconds for 10,000 small updates.)
     Y.transact(
-      this.doc,
+      this.#doc,
       () => {
-        if (cached.snapshot) Y.applyUpdate(this.doc, cached.snapshot, FROM_CACHE);
-        for (const update of cached.updates) Y.applyUpdate(this.doc, update, FROM_CACHE);
+        if (cached.snapshot) Y.applyUpdate(this.#doc, cached.snapshot, FROM_CACHE);
+        for (const update of cached.updates) Y.applyUpdate(this.#doc, update, FROM_CACHE);
       },
       FROM_CACHE,
     );
     this.#logCount = cached.logCount;
     this.#lastSeq = cached.lastSeq;
-    this.awareness = new Awareness(this.doc);
+    this.awareness = new Awareness(this.#doc);
     this.awareness.setLocalState(null);
     this.#serverState = new ServerState(store.syncClocks.get(serverKey, documentId));
-    this.doc.on('update', this.#onUpdate);
+    this.#doc.on('update', this.#onUpdate);
     this.awareness.on('update', this.#onAwareness);
     this.#connection = options.serverUrl
       ? new SyncConnection({
           serverUrl: options.serverUrl,
           documentId,
-          doc: this.doc,
+          doc: this.#doc,
           awareness: this.awareness,
           serverState: this.#serverState,
           token: options.token,
-          onStatus: options.onStatus,
+          onStatus: (status) => {
+            // Every connection that has synced checks its content once the two copies hold the same.
+            if (status.connection === 'online' && this.#connected !== 'online') this.#digestCheck?.connected();
+            this.#connected = status.connection;
+            options.onStatus(status);
+          },
           onServerState: () => this.#scheduleClockWrite(),
+          onInSync: () => this.#digestCheck?.inSync(),
+          onFullState: (update) => this.#rebuild(update),
           log: options.log,
         })
       : null;
+    const connection = this.#connection;
+    if (connection && options.contentCheck) {
+      this.#digestCheck = new DigestCheck({
+        documentId,
+        ...options.contentCheck,
+        doc: () => this.#doc,
+        inSync: () => connection.inSync,
+        resync: () => connection.requestFullState(),
+        log: options.log,
+      });
+    }
     this.#connection?.connect();
     this.#maybeCompact();
+  }
+
+  /** The replica's Y.Doc. A re-sync replaces it: hold on to it no longer than a call. */
+  get doc(): Y.Doc {
+    return this.#doc;
   }
 
   get status(): ConnectionStatus {
@@ -95,7 +126,41 @@ export class Replica {
     this.#maybeCompact();
     if (origin !== FROM_SERVER) this.#connection?.sendLocalUpdate(update);
     this.#options.toRenderers(encodeUpdateMessage(update));
+    this.#options.onContent?.();
   };
+
+  /**
+   * Rebuilds the replica from the server's whole state after its content was
+   * found to differ at the same snapshot (DigestCheck): a fresh Y.Doc gets the
+   * server's state as a new client would, then whatever this replica has that
+   * the server does not (unconfirmed edits and deletions). Integrating into
+   * the old Y.Doc could not help: it already holds every struct and skips
+   * them. The cache is replaced with the result, since replaying the old log
+   * would bring the old content back. Renderers get what they lack; their own
+   * copies keep the old order until they open the document again.
+   */
+  #rebuild(fullState: Uint8Array): void {
+    if (this.#closed) return;
+    const old = this.#doc;
+    const doc = new Y.Doc();
+    Y.transact(doc, () => {
+      Y.applyUpdate(doc, fullState);
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(old, Y.encodeStateVectorFromUpdate(fullState)));
+    });
+    old.off('update', this.#onUpdate);
+    this.#doc = doc;
+    doc.on('update', this.#onUpdate);
+    // Presence belongs to the replica, not to one Y.Doc. (Destroying the old doc would destroy the Awareness with it.)
+    this.awareness.doc = doc;
+    this.#connection?.useDoc(doc);
+    this.#options.store.documentLog.replace(this.documentId, Y.encodeStateAsUpdate(doc));
+    this.#logCount = 0;
+    if (this.#options.contentCheck) this.#options.contentCheck.metrics.replicaResyncs += 1;
+    this.#options.log?.('replica re-synced from the server', { documentId: this.documentId });
+    this.#options.toRenderers(encodeUpdateMessage(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(old))));
+    this.#options.onContent?.();
+    this.#digestCheck?.resynced();
+  }
 
   readonly #onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
     if (origin === FROM_RENDERER || this.#closed) return;
@@ -104,7 +169,7 @@ export class Replica {
 
   /** What a renderer opening the document receives first: the whole state and current presence. */
   initialMessages(): Uint8Array[] {
-    const messages = [encodeSyncStep1(Y.encodeStateVector(this.doc))];
+    const messages = [encodeSyncStep1(Y.encodeStateVector(this.#doc))];
     if (this.awareness.getStates().size > 0) messages.push(encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
     return messages;
   }
@@ -116,10 +181,10 @@ export class Replica {
   fromRenderer(message: YMessage): Uint8Array | null {
     switch (message.kind) {
       case 'sync-step1':
-        return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector));
+        return encodeSyncStep2(Y.encodeStateAsUpdate(this.#doc, message.stateVector));
       case 'sync-step2':
       case 'update':
-        Y.applyUpdate(this.doc, message.update, FROM_RENDERER);
+        Y.applyUpdate(this.#doc, message.update, FROM_RENDERER);
         return null;
       case 'awareness':
         // Presence goes to the server and to the other windows.
@@ -173,12 +238,13 @@ export class Replica {
     if (this.#closed) return;
     this.#closed = true;
     this.#connection?.close();
+    this.#digestCheck?.close();
     if (this.#clockTimer) {
       clearTimeout(this.#clockTimer);
       this.#clockTimer = null;
     }
     this.#writeClock();
     this.awareness.destroy();
-    this.doc.destroy();
+    this.#doc.destroy();
   }
 }

@@ -28,6 +28,10 @@ export interface SyncConnectionOptions {
   onStatus(status: ConnectionStatus): void;
   /** The server's knowledge changed: persist it (sync clocks). */
   onServerState(state: ServerState): void;
+  /** The server's latest state is applied and it holds everything local: the two copies should now show the same. */
+  onInSync?(): void;
+  /** The server's whole state, asked for with `requestFullState`; it is not applied to `doc`. */
+  onFullState?(update: Uint8Array): void;
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
@@ -41,6 +45,7 @@ const MAX_BACKOFF_MS = 10_000;
  */
 export class SyncConnection {
   readonly #options: SyncConnectionOptions;
+  #doc: Y.Doc;
   #ws: WebSocket | null = null;
   #state: ConnectionState = 'offline';
   #attempt = 0;
@@ -52,9 +57,12 @@ export class SyncConnection {
   /** Local updates the server has not yet confirmed holding. */
   #unconfirmed: Uint8Array[] = [];
   #savedToServer: boolean;
+  /** The next SyncStep2 answers `requestFullState`. */
+  #fullStateWanted = false;
 
   constructor(options: SyncConnectionOptions) {
     this.#options = options;
+    this.#doc = options.doc;
     const missing = options.serverState.missingFrom(options.doc);
     if (!options.serverState.contains(missing)) this.#unconfirmed.push(missing);
     this.#savedToServer = this.#unconfirmed.length === 0;
@@ -100,9 +108,9 @@ export class SyncConnection {
       if (!current()) return;
       this.#attempt = 0;
       this.#renewToken = false;
-      const { doc, awareness } = this.#options;
-      ws.send(encodeSyncStep1(Y.encodeStateVector(doc)));
-      if (awareness.getLocalState() !== null) ws.send(encodeAwarenessMessage(encodeAwarenessUpdate(awareness, [doc.clientID])));
+      const { awareness } = this.#options;
+      ws.send(encodeSyncStep1(Y.encodeStateVector(this.#doc)));
+      if (awareness.getLocalState() !== null) ws.send(encodeAwarenessMessage(encodeAwarenessUpdate(awareness, [awareness.clientID])));
     });
     ws.on('message', (data: Buffer) => {
       if (current()) this.#onMessage(ws, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -111,6 +119,7 @@ export class SyncConnection {
     ws.on('close', (code) => {
       if (this.#ws !== ws) return;
       this.#ws = null;
+      this.#fullStateWanted = false;
       if (code === 4403) return this.#noAccess();
       if (code === 4401) this.#renewToken = true;
       if (!this.#closed && this.#state !== 'no_access') this.#scheduleRetry();
@@ -127,21 +136,27 @@ export class SyncConnection {
       ws.close();
       return;
     }
-    const { doc, awareness, serverState } = this.#options;
+    const { awareness, serverState } = this.#options;
     let learned = false;
     for (const message of messages) {
       switch (message.kind) {
         case 'sync-step1':
           // The server's state: send it what it lacks, nothing more.
           serverState.observeStateVector(message.stateVector);
-          ws.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc, message.stateVector)));
+          ws.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.#doc, message.stateVector)));
           learned = true;
           break;
         case 'sync-step2':
         case 'update':
-          Y.applyUpdate(doc, message.update, FROM_SERVER);
           serverState.observeUpdate(message.update);
           learned = true;
+          // The server sends SyncStep2 only to answer a SyncStep1, and asks for the whole state only once online.
+          if (message.kind === 'sync-step2' && this.#fullStateWanted) {
+            this.#fullStateWanted = false;
+            this.#options.onFullState?.(message.update);
+            break;
+          }
+          Y.applyUpdate(this.#doc, message.update, FROM_SERVER);
           if (message.kind === 'sync-step2') this.#setState('online');
           break;
         case 'awareness':
@@ -155,7 +170,29 @@ export class SyncConnection {
     if (learned) {
       this.#options.onServerState(serverState);
       this.#confirm();
+      if (this.inSync) this.#options.onInSync?.();
     }
+  }
+
+  /** Online, the server's answers applied, and nothing local unconfirmed. */
+  get inSync(): boolean {
+    return this.#state === 'online' && this.#unconfirmed.length === 0 && !this.#fullStateWanted;
+  }
+
+  /**
+   * Asks the server for its whole state (a SyncStep1 with an empty state
+   * vector); it arrives through `onFullState`. False when not online.
+   */
+  requestFullState(): boolean {
+    if (this.#state !== 'online' || this.#ws?.readyState !== WebSocket.OPEN || this.#fullStateWanted) return false;
+    this.#fullStateWanted = true;
+    this.#ws.send(encodeSyncStep1(Y.encodeStateVector(new Map())));
+    return true;
+  }
+
+  /** The replica replaced its Y.Doc (see Replica's re-sync): sync that one from now on. */
+  useDoc(doc: Y.Doc): void {
+    this.#doc = doc;
   }
 
   /** A local update, already durable in the LocalStore: send it if online; a reconnect sends it otherwise. */

@@ -18,10 +18,11 @@ if (!port) {
 
 // This file runs as desktop/dist/core/core-host.cjs; the compaction worker is bundled beside it.
 const compactionWorker = path.join(__dirname, 'compaction-worker.cjs');
+const log = (message: string, details?: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ process: 'core', message, ...details })}\n`);
 
 serveCore(port, {
-  createCore: (options) => createCore({ ...options, compactionWorker }),
+  createCore: (options) => createCore({ ...options, compactionWorker, log }),
   isWrongKeyError: (error) => error instanceof WrongKeyError,
   exit: (code) => process.exit(code),
-  log: (message, details) => process.stderr.write(`${JSON.stringify({ process: 'core', message, ...details })}\n`),
+  log,
 });

@@ -43,7 +43,10 @@ function compact(request: LocalCompactionRequest): LocalCompactionResponse {
   doc.destroy();
   const lastSeq = (updates.at(-1) as { seq: number }).seq;
   db.transaction(() => {
-    db.prepare('INSERT INTO doc_snapshots (doc_id, state, last_seq, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq, updated_at = excluded.updated_at').run(
+    // Only over an older snapshot: one that DocumentLog.replace wrote meanwhile already holds everything up to here.
+    db.prepare(
+      'INSERT INTO doc_snapshots (doc_id, state, last_seq, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq, updated_at = excluded.updated_at WHERE excluded.last_seq > doc_snapshots.last_seq',
+    ).run(
       request.docId,
       state,
       lastSeq,

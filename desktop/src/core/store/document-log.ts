@@ -19,6 +19,8 @@ export class DocumentLog {
   readonly #updatesAfter;
   readonly #lastSeq;
   readonly #append;
+  readonly #putSnapshot;
+  readonly #deleteUpdates;
 
   constructor(db: CacheDatabase) {
     this.#db = db;
@@ -26,6 +28,10 @@ export class DocumentLog {
     this.#updatesAfter = db.prepare<[string, number], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE doc_id = ? AND seq > ? ORDER BY seq');
     this.#lastSeq = db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM doc_updates WHERE doc_id = ?');
     this.#append = db.prepare<[string, number, Uint8Array, string, number]>('INSERT INTO doc_updates (doc_id, seq, data, origin, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.#putSnapshot = db.prepare<[string, Uint8Array, number, number]>(
+      'INSERT INTO doc_snapshots (doc_id, state, last_seq, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq, updated_at = excluded.updated_at',
+    );
+    this.#deleteUpdates = db.prepare<[string]>('DELETE FROM doc_updates WHERE doc_id = ?');
   }
 
   load(docId: string): LoadedDocument {
@@ -50,6 +56,23 @@ export class DocumentLog {
       this.#append.run(docId, seq, update, origin, Date.now());
       return seq;
     }).immediate();
+  }
+
+  /**
+   * Replaces all the cache holds of a document with one snapshot (a replica
+   * rebuilt from the server's copy): replaying the old log would bring back
+   * what the rebuild repaired. The snapshot takes the last sequence number,
+   * so later appends follow it and a compaction that read the old log before
+   * leaves it alone (compaction-worker.ts).
+   */
+  replace(docId: string, state: Uint8Array): void {
+    this.#db
+      .transaction(() => {
+        const lastSeq = Math.max(this.#lastSeq.get(docId)?.seq ?? 0, this.#snapshot.get(docId)?.last_seq ?? 0);
+        this.#putSnapshot.run(docId, state, lastSeq, Date.now());
+        this.#deleteUpdates.run(docId);
+      })
+      .immediate();
   }
 
   /** Whether the cache holds anything of this document. */
