@@ -1,3 +1,4 @@
+import { contentDigest } from '@govdesk/shared';
 import * as Y from 'yjs';
 
 /**
@@ -81,4 +82,72 @@ export function docProblems(doc: Y.Doc, limit = 10): string[] {
     report(`the encoded state does not decode: ${(error as Error).message}`);
   }
   return problems;
+}
+
+/**
+ * Where two copies of a document differ in what they show, or null when they
+ * show the same: every root's visible items in item order with their content
+ * and formatting, and its live map entries (`contentDigest` of
+ * `@govdesk/shared`, the digest clients compare with the server's). State
+ * vectors and delete sets are not enough: the divergence of issue 7 leaves
+ * both equal and the items in a different order. The description names the
+ * first root that differs, in `visibleText` form.
+ */
+export function contentDifference(a: Y.Doc, b: Y.Doc): string | null {
+  if (contentDigest(a) === contentDigest(b)) return null;
+  const names = [...new Set([...a.share.keys(), ...b.share.keys()])].sort();
+  for (const name of names) {
+    const left = rootText(a, name);
+    const right = rootText(b, name);
+    if (left === right) continue;
+    let at = 0;
+    while (at < left.length && left[at] === right[at]) at++;
+    const excerpt = (text: string) => JSON.stringify(text.slice(Math.max(0, at - 12), at + 24));
+    return `root "${name}": ${left.length} vs ${right.length} visible characters, first difference at ${at}: ${excerpt(left)} vs ${excerpt(right)}`;
+  }
+  return 'same visible text, different formatting';
+}
+
+/**
+ * What a document shows, as readable text: per root, its visible strings in
+ * item order, other visible values and nested types in ⟦…⟧, and its live map
+ * entries sorted by key. For reports and for finding marked text; equality is
+ * decided by `contentDifference`.
+ */
+export function visibleText(doc: Y.Doc): string {
+  return [...doc.share.keys()]
+    .sort()
+    .map((name) => rootText(doc, name))
+    .filter((text) => text !== '')
+    .join('\n');
+}
+
+function rootText(doc: Y.Doc, name: string): string {
+  const type = doc.share.get(name);
+  if (!type) return '';
+  const body = typeText(type);
+  return body === '' ? '' : `${name}: ${body}`;
+}
+
+/** Reads only the item list and the map, so any type fits, whatever its event type. */
+function typeText(type: Pick<Y.AbstractType<unknown>, '_start' | '_map'>): string {
+  let out = '';
+  for (let item = type._start; item !== null; item = item.right) {
+    if (item.deleted || !item.countable) continue;
+    if (item.content instanceof Y.ContentString) out += item.content.str;
+    else for (const value of item.content.getContent() as unknown[]) out += `⟦${valueText(value)}⟧`;
+  }
+  const keys = [...type._map].filter(([, item]) => !item.deleted).map(([key]) => key);
+  for (const key of keys.sort()) {
+    const content = (type._map.get(key) as Y.Item).content.getContent() as unknown[];
+    out += ` {${key}=${valueText(content[content.length - 1])}}`;
+  }
+  return out;
+}
+
+function valueText(value: unknown): string {
+  if (value instanceof Y.AbstractType) return `${value.constructor.name}(${typeText(value)})`;
+  if (value instanceof Y.Doc) return `Doc(${value.guid})`;
+  // Values decoded from lib0's any-encoding may be bigints, which JSON.stringify refuses.
+  return JSON.stringify(value, (_, element: unknown) => (typeof element === 'bigint' ? `${element}n` : element)) ?? String(value);
 }

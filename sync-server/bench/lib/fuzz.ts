@@ -1,12 +1,13 @@
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type WebSocket from 'ws';
 import * as Y from 'yjs';
-import { MAX_AWARENESS_STATE_BYTES, parseFrame } from '../../src/sync/protocol.ts';
+import { CloseCode, MAX_AWARENESS_STATE_BYTES, parseFrame } from '../../src/sync/protocol.ts';
 import type { SyncServerProcess } from '../../../test/support/sync-server.ts';
 import { metric } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 import { fullSync } from './crash.ts';
-import { docProblems } from './doc-check.ts';
+import { contentDifference, docProblems, visibleText } from './doc-check.ts';
 import { healthy, type Govdesk } from './govdesk.ts';
 import { processMemory } from '../../../build/lib/bench-report.ts';
 import { awarenessMessage, awarenessUpdate, closeOf, openSocket, Random, syncStep1Message, syncStep2Message, updateMessage, UpgradeRefused } from './wire.ts';
@@ -20,8 +21,11 @@ import { awarenessMessage, awarenessUpdate, closeOf, openSocket, Random, syncSte
  * close and reconnects at once. Every frame written before that point is
  * read and parsed by the server; the harness checks this against the
  * server's counters (received bytes, malformed frames, closes). Meanwhile two
- * stock y-websocket clients edit the same document and must keep converging,
- * and the server must stay up.
+ * stock y-websocket clients edit the same document, other users forge their
+ * Yjs client IDs, and the server must stay up. At checkpoints every copy of
+ * the document — both honest clients, what the live server serves a new
+ * client, what it serves after unloading the document and after a restart —
+ * must show the same visible items in the same order, with no forged text.
  */
 
 /**
@@ -61,6 +65,8 @@ export const FUZZ_CATEGORIES = [
   'awareness-random',
   'update-random-doc',
   'update-random-structs',
+  'right-origin-left-of-origin',
+  'forged-client-id',
   'sync-step1-random',
   'query-awareness',
   'flood',
@@ -110,9 +116,31 @@ export function classify(frame: FuzzFrame, maxFrameBytes: number): { verdict: Ve
   }
 }
 
+/** A V1 update of one client's structs, moved to start at `clock` (the rest of the update unchanged). */
+function withFirstClock(update: Uint8Array, clock: number): Uint8Array {
+  const decoder = decoding.createDecoder(update);
+  const clients = decoding.readVarUint(decoder);
+  if (clients !== 1) return update;
+  const structs = decoding.readVarUint(decoder);
+  const client = decoding.readVarUint(decoder);
+  decoding.readVarUint(decoder);
+  const encoder = encoding.createEncoder();
+  for (const value of [clients, structs, client, clock]) encoding.writeVarUint(encoder, value);
+  encoding.writeUint8Array(encoder, update.subarray(decoder.pos));
+  return encoding.toUint8Array(encoder);
+}
+
 const ROOT_NAMES = ['content', 'meta', 'comments', 'prosemirror', 'x'];
 const KEYS = ['title', 'docNumber', '密级', 'a', '', 'constructor', '__proto__', 'toString'];
 const TEXTS = ['关于做好2026年防汛工作的通知', '粤府办〔2026〕12号', 'x', '', '\u0000', '😀', 'a'.repeat(40), '\uD800'];
+/** The text of forged structs: no honest client and no other category writes it, so any copy that shows it kept a forgery. */
+export const FORGED_TEXT = '僞造';
+
+/** An honest editor as the forged-client-ID category sees it: its own replica (its client ID and clock) and its latest own updates. */
+export interface Victim {
+  doc: Y.Doc;
+  recentUpdates: readonly Uint8Array[];
+}
 
 /** A random JSON-able value, sometimes deep or odd. */
 function randomJson(random: Random, depth = 0): unknown {
@@ -185,7 +213,12 @@ export class FrameGenerator {
     if (roll < 0.3) return { category: 'awareness-random', data: this.#validAwarenessMessage() };
     if (roll < 0.36) return { category: 'sync-step1-random', data: syncStep1Message(this.#randomStateVector()) };
     if (roll < 0.38) return { category: 'query-awareness', data: new Uint8Array([3]) };
-    if (roll < 0.45) return { category: 'update-random-structs', data: (r.chance(0.5) ? updateMessage : syncStep2Message)(this.#randomStructs()) };
+    if (roll < 0.44) return { category: 'update-random-structs', data: (r.chance(0.5) ? updateMessage : syncStep2Message)(this.#randomStructs()) };
+    if (roll < 0.45) {
+      const reproduction = this.#rightOriginLeftOfOrigin();
+      if (reproduction) return { category: 'right-origin-left-of-origin', data: (r.chance(0.5) ? updateMessage : syncStep2Message)(reproduction) };
+      return { category: 'update-random-structs', data: updateMessage(this.#randomStructs()) };
+    }
     if (roll < 0.5) return { category: 'concatenated', data: this.#concatenated() };
     if (roll < 0.6) return { category: 'bit-flip', data: this.#bitFlip(this.#validMessage()) };
     if (roll < 0.66) return { category: 'truncated', data: this.#truncate(this.#validMessage()) };
@@ -313,11 +346,8 @@ export class FrameGenerator {
    * The client ID and clock random structs are written under: a new ID, or one
    * this generator used before, at a clock around where it left off (so that
    * structs overlap or continue earlier ones). Never the ID of an honest
-   * client or of a scratch document: an editor who writes under another
-   * editor's client ID makes the server skip that editor's next edits as
-   * already known (Yjs cannot tell them apart); that is a limit of the
-   * protocol, not input the server could refuse, and it is not what this
-   * fuzzes.
+   * client or of a scratch document: writing under an honest editor's ID is
+   * its own category (`forgedFrame`), sent from another user's socket.
    */
   #ownId(): [number, number] {
     const r = this.random;
@@ -380,6 +410,84 @@ export class FrameGenerator {
       encoding.writeVarUint(e, r.int(1, 10));
     }
     return encoding.toUint8Array(e);
+  }
+
+  /**
+   * The divergence of issue 7: one struct whose rightOrigin lies left of its
+   * origin in the same text ("abcdef" by client c: origin (c, 2), rightOrigin
+   * (c, 1)). Yjs places it next to its origin when it arrives live, but after
+   * its origin's right neighbours when a full state is read in client-ID
+   * order (a reload, a new client), with equal state vectors and delete sets.
+   * Origin and rightOrigin come from content that reached the honest replica
+   * through the server, never from its own edits (which may still be on
+   * their way), so the server holds both and must refuse the update:
+   * 4400 malformed update. Null when the replica has no such content yet.
+   */
+  #rightOriginLeftOfOrigin(): Uint8Array | null {
+    const r = this.random;
+    const source = this.#source();
+    if (!source) return null;
+    const own = new Set([source.clientID, ...this.honestAwarenessIds]);
+    const items: Y.Item[] = [];
+    // Bounded: a long document is sampled from its start.
+    for (let item = source.getText('content')._start; item !== null && items.length < 5_000; item = item.right) {
+      if (!own.has(item.id.client) && item.length > 0) items.push(item);
+    }
+    if (items.length === 0 || (items.length === 1 && (items[0] as Y.Item).length < 2)) return null;
+    // Two characters, the first strictly left of the second: in two items in list order, or within one item.
+    let left: Y.Item;
+    let right: Y.Item;
+    do {
+      const a = r.int(0, items.length - 1);
+      const b = r.int(0, items.length - 1);
+      left = items[Math.min(a, b)] as Y.Item;
+      right = items[Math.max(a, b)] as Y.Item;
+    } while (left === right && left.length < 2);
+    const leftOffset = r.int(0, left === right ? left.length - 2 : left.length - 1);
+    const rightOffset = left === right ? r.int(leftOffset + 1, right.length - 1) : r.int(0, right.length - 1);
+    const e = encoding.createEncoder();
+    for (const value of [1, 1, r.clientId(), 0]) encoding.writeVarUint(e, value);
+    encoding.writeUint8(e, 4 | 0x80 | 0x40); // ContentString, with origin and right origin
+    for (const value of [right.id.client, right.id.clock + rightOffset, left.id.client, left.id.clock + leftOffset]) encoding.writeVarUint(e, value);
+    encoding.writeVarString(e, r.pick(['X', '错位', '插入']));
+    encoding.writeVarUint(e, 0); // no deletions
+    return encoding.toUint8Array(e);
+  }
+
+  /**
+   * A frame that writes under an honest editor's Yjs client ID, meant to be
+   * sent by another user with edit rights. Unchecked, it takes the ID over:
+   * every replica skips the editor's next edits as already known, so they
+   * vanish for everyone else and the forged text is attributed to the editor.
+   *  - at (50 %): the editor's next clocks, as a copy of its replica under its
+   *    ID would write them (FORGED_TEXT inserted somewhere in the text);
+   *  - beyond (30 %): the same a few clocks further (a gap);
+   *  - replay (20 %): one of the editor's own latest updates, resent: clocks
+   *    the server has (a harmless duplicate) or will have once the editor's
+   *    own frame arrives.
+   * The server refuses whatever adds clocks under an ID another user owns by
+   * dropping the frame (the connection stays open, so that an honest client
+   * is never looped into reconnects); a duplicate passes.
+   */
+  forgedFrame(victim: Victim): FuzzFrame {
+    const r = this.random;
+    const roll = r.next();
+    let update: Uint8Array;
+    if (roll < 0.2 && victim.recentUpdates.length > 0) update = r.pick(victim.recentUpdates);
+    else {
+      const copy = new Y.Doc();
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(victim.doc));
+      // Only now: a Y.Doc that receives structs under its own ID picks a new one.
+      copy.clientID = victim.doc.clientID;
+      const text = copy.getText('content');
+      let produced: Uint8Array | null = null;
+      copy.on('update', (u: Uint8Array) => (produced = u));
+      text.insert(r.int(0, text.length), FORGED_TEXT.repeat(r.int(1, 3)));
+      copy.destroy();
+      update = produced ?? new Uint8Array([0, 0]);
+      if (roll >= 0.7) update = withFirstClock(update, Y.getState(victim.doc.store, victim.doc.clientID) + r.int(1, 5));
+    }
+    return { category: 'forged-client-id', data: (r.chance(0.7) ? updateMessage : syncStep2Message)(update), binary: true };
   }
 
   #writeId(e: encoding.Encoder): void {
@@ -571,6 +679,15 @@ export interface FuzzOptions {
   floodShare: number;
   /** Honest clients make one edit every this many ms. */
   honestEditMs: number;
+  /** Share of connections that forge an honest editor's client ID (default 2 %). */
+  forgeShare?: number;
+  /**
+   * Times each document is unloaded and reloaded while it is being fuzzed
+   * (default 1): the honest clients disconnect, the server drops the document
+   * from memory, they edit offline and reconnect. Each document is also
+   * unloaded after its last phase.
+   */
+  reloadsPerDocument?: number;
   onProgress?: (progress: FuzzProgress) => void;
 }
 
@@ -631,13 +748,18 @@ export interface FuzzReport {
     clientIdsTakenOver: number;
     destroyFailures: number;
   };
+  /** Forged-client-ID frames sent, and the documents in which some copy shows forged text (a takeover; must be none). */
+  forged: { frames: number; documentsShowingForgedText: string[] };
+  /** Unloads of a document between its phases and after its last one: expected, and observed (no document left loaded). */
+  reloads: { expected: number; observed: number };
   /** After a graceful restart the server serves exactly what it served before, and it is sound. */
   storedMatches: boolean;
   storedDetail: string;
   /**
-   * Documents whose server copy differs from what the two honest clients
-   * converged to (they agree with each other). An open finding: some accepted
-   * adversarial update makes the server's copy and the clients' copies differ.
+   * Copies that differ, by visible items in item order with their content
+   * (`contentDifference`), from honest client A: honest client B, what the
+   * live server serves a new client, what it serves after unloading the
+   * document, and after a graceful restart. Must be empty.
    */
   divergence: string[];
   durationMs: number;
@@ -678,16 +800,16 @@ async function retry<T>(attempt: () => Promise<T>, attempts = 3): Promise<T> {
   }
 }
 
-/** Same state vector and delete set (Y.snapshot), and the same text. */
-export function sameDocument(a: Y.Doc, b: Y.Doc): boolean {
-  return Y.equalSnapshots(Y.snapshot(a), Y.snapshot(b)) && a.getText('content').toString() === b.getText('content').toString();
+/** The same state vector and delete set (Y.snapshot): all updates delivered both ways. Not the same document, see `contentDifference`. */
+function sameState(a: Y.Doc, b: Y.Doc): boolean {
+  return Y.equalSnapshots(Y.snapshot(a), Y.snapshot(b));
 }
 
 /**
- * Runs the fuzz against `setup.server` on a new document: honest clients
- * connect, fuzz sockets send `options.frames` frames, the honest clients must
- * converge, then the server is restarted gracefully and the stored document
- * compared with theirs.
+ * Runs the fuzz against `setup.server`, one new document after another:
+ * honest clients connect, fuzz sockets send `options.frames` frames in all,
+ * and at each checkpoint (see `fuzzDocument`) and after a graceful restart at
+ * the end every copy of each document is compared with the honest clients'.
  */
 export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
@@ -717,12 +839,45 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
   }, 1_000);
   const progressTimer = setInterval(() => options.onProgress?.({ ...counts, elapsedMs: performance.now() - started }), 5_000);
 
+  const forgeShare = options.forgeShare ?? 0.02;
+  const reloadsPerDocument = options.reloadsPerDocument ?? 1;
+  const divergence: string[] = [];
+  const mismatches: string[] = [];
+  const forged: FuzzReport['forged'] = { frames: 0, documentsShowingForgedText: [] };
+  const reloads = { expected: 0, observed: 0 };
+
+  /**
+   * Compares copies of a document with `reference` (honest client A) by what
+   * they show, and looks for forged text in all of them. A copy that holds
+   * other updates than the reference (state vector or delete set) is a
+   * difference too: callers compare once every update had time to arrive.
+   * Returns whether all copies are equal.
+   */
+  function compareCopies(documentId: string, moment: string, reference: Y.Doc, copies: [string, Y.Doc][]): boolean {
+    let equal = true;
+    for (const [label, copy] of copies) {
+      const difference = sameState(copy, reference) ? contentDifference(copy, reference) : 'holds other updates (state vector or delete set) than honest client A';
+      if (difference !== null) {
+        equal = false;
+        divergence.push(`${documentId} ${moment}: ${label} ≠ honest client A: ${difference}`);
+      }
+    }
+    for (const [label, copy] of [['honest client A', reference] as [string, Y.Doc], ...copies]) {
+      const text = visibleText(copy);
+      if ([...FORGED_TEXT].some((character) => text.includes(character)) && !forged.documentsShowingForgedText.some((entry) => entry.startsWith(documentId))) {
+        forged.documentsShowingForgedText.push(`${documentId} (${label}, ${moment})`);
+      }
+    }
+    return equal;
+  }
+
   // One document per segment: what the fuzz gets accepted grows the document, and every SyncStep1 answer costs a pass over it.
   const segments = Math.max(1, options.documents ?? Math.ceil(options.frames / FRAMES_PER_DOCUMENT));
   const finished: { documentId: string; expected: Uint8Array }[] = [];
   for (let segment = 0; segment < segments; segment++) {
+    const start = Math.round((options.frames * segment) / segments);
     const target = Math.round((options.frames * (segment + 1)) / segments);
-    const result = await fuzzDocument(segment, target);
+    const result = await fuzzDocument(segment, start, target);
     finished.push(result);
   }
   clearInterval(progressTimer);
@@ -737,25 +892,28 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
   const after = await metricsSnapshot(server);
   const memory = processMemory(pid);
 
-  // What the server serves now must be what it serves after a graceful restart; both are compared with what the honest clients converged to.
+  // What the server serves now (every document was unloaded: a reload) must be what it serves after a graceful restart,
+  // and both what the honest clients converged to.
   const served = new Map<string, Y.Doc>();
   for (const { documentId } of finished) served.set(documentId, (await fullSync(setup.socketUrl(documentId))).doc);
   const exitCode = await setup.server.stop('SIGTERM');
   await setup.restart();
-  const mismatches: string[] = [];
-  const divergence: string[] = [];
   for (const { documentId, expected } of finished) {
     const expectedDoc = new Y.Doc();
     Y.applyUpdate(expectedDoc, expected);
     const before = served.get(documentId) as Y.Doc;
     const { doc: stored } = await fullSync(setup.socketUrl(documentId));
     const storedProblems = docProblems(stored);
+    const restartDifference = sameState(stored, before) ? contentDifference(stored, before) : 'other updates (state vector or delete set)';
     const differences = [
-      sameDocument(stored, before) ? null : `stored after the restart ≠ served before (${stored.getText('content').length} vs ${before.getText('content').length} chars)`,
+      restartDifference === null ? null : `stored after the restart ≠ served before: ${restartDifference}`,
       storedProblems.length > 0 ? `problems: ${storedProblems.join('; ')}` : null,
     ].filter((difference) => difference !== null);
     if (differences.length > 0) mismatches.push(`${documentId}: ${differences.join('; ')}`);
-    if (!sameDocument(before, expectedDoc)) divergence.push(`${documentId}: served ${before.getText('content').length} chars, honest clients ${expectedDoc.getText('content').length}`);
+    compareCopies(documentId, 'after the run', expectedDoc, [
+      ['served after unloading', before],
+      ['served after a graceful restart', stored],
+    ]);
     for (const doc of [stored, before, expectedDoc]) doc.destroy();
   }
   const storedMatches = exitCode === 0 && mismatches.length === 0;
@@ -784,14 +942,22 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
       connectionsAfter,
     },
     honest: honestTotals,
+    forged,
+    reloads,
     storedMatches,
     storedDetail,
     divergence,
     durationMs: performance.now() - started,
   };
 
-  /** One segment: a new document, two honest clients editing it, fuzz sockets until `target` frames in total were processed. */
-  async function fuzzDocument(segment: number, target: number): Promise<{ documentId: string; expected: Uint8Array }> {
+  /**
+   * One segment: a new document, two honest clients editing it, fuzz sockets
+   * until `target` frames in total were processed. The frames come in phases;
+   * each phase ends with a checkpoint that compares every copy of the
+   * document, and between phases the document is unloaded and reloaded while
+   * the honest clients edit offline.
+   */
+  async function fuzzDocument(segment: number, start: number, target: number): Promise<{ documentId: string; expected: Uint8Array }> {
     const documentId = await setup.createDocument(`协议模糊测试 ${segment + 1}`);
     await setup.share(documentId, setup.org.li.userId, 'editor');
     await setup.share(documentId, setup.org.wang.userId, 'reader');
@@ -800,29 +966,43 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
     const honest: StockClient[] = [honestA, honestB];
     await Promise.all(honest.map((client) => client.synced));
     const honestIds = honest.map((client) => client.doc.clientID);
+    // Each honest client's latest own updates, which forgers replay.
+    const victims: Victim[] = honest.map((client) => {
+      const recentUpdates: Uint8Array[] = [];
+      client.doc.on('update', (update: Uint8Array, origin: unknown) => {
+        if (origin === client.provider) return;
+        recentUpdates.push(update);
+        if (recentUpdates.length > 20) recentUpdates.shift();
+      });
+      return { doc: client.doc, recentUpdates };
+    });
     const honestRandom = new Random(options.seed ^ (0x5eed + segment));
     const honestErrors: string[] = [];
-    const editTimer = setInterval(() => {
-      for (const client of honest) {
-        const text = client.text;
-        try {
-          if (text.length > 2_000 || (text.length > 0 && honestRandom.chance(0.3))) {
-            const at = honestRandom.int(0, text.length - 1);
-            text.delete(at, Math.min(text.length - at, honestRandom.int(1, 5)));
-          } else {
-            text.insert(honestRandom.int(0, text.length), honestRandom.pick(['通知', '请', '各单位', '认真', '贯彻执行', '。']));
-          }
-          honestTotals.edits++;
-        } catch (error) {
-          // A corrupt document makes edits throw: that is a failure of the server to protect it, reported, not a crash of the harness.
-          if (honestErrors.length < 10) honestErrors.push((error as Error).message);
+    // While paused (a checkpoint), nobody edits: every copy can settle.
+    let paused = false;
+    const edit = (client: StockClient) => {
+      const text = client.text;
+      try {
+        if (text.length > 2_000 || (text.length > 0 && honestRandom.chance(0.3))) {
+          const at = honestRandom.int(0, text.length - 1);
+          text.delete(at, Math.min(text.length - at, honestRandom.int(1, 5)));
+        } else {
+          text.insert(honestRandom.int(0, text.length), honestRandom.pick(['通知', '请', '各单位', '认真', '贯彻执行', '。']));
         }
+        honestTotals.edits++;
+      } catch (error) {
+        // A corrupt document makes edits throw: that is a failure of the server to protect it, reported, not a crash of the harness.
+        if (honestErrors.length < 10) honestErrors.push((error as Error).message);
       }
+    };
+    const editTimer = setInterval(() => {
+      if (!paused) for (const client of honest) edit(client);
     }, options.honestEditMs);
     // Liveness probes: each honest client writes a counter the other must see.
     let probesSent = 0;
     let probesSeen = 0;
     const probeTimer = setInterval(() => {
+      if (paused) return;
       for (const [writer, reader] of [
         [honestA, honestB],
         [honestB, honestA],
@@ -843,16 +1023,19 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
     // One generator per fuzz worker: a worker's sockets follow one another, so its scratch documents' updates reach the server in order.
     const generators = Array.from({ length: options.parallel }, (_, index) => {
       const generator = new FrameGenerator(options.seed + segment * 7919 + index * 31, () => honestA.doc, options.maxFrameBytes);
-      generator.honestAwarenessIds = honest.map((client) => client.doc.clientID);
+      generator.honestAwarenessIds = [...honestIds];
       return generator;
     });
-    const urls = { writer: setup.socketUrl(documentId), reader: setup.socketUrl(documentId, wang) };
+    // A forger is a user with edit rights other than the victim's (a user may write under its own client IDs from any device):
+    // 李娜 forges honest client A (张伟's), 张伟 forges honest client B (李娜's).
+    const urls = { writer: setup.socketUrl(documentId), reader: setup.socketUrl(documentId, wang), forger: [setup.socketUrl(documentId, li), setup.socketUrl(documentId)] };
 
     async function fuzzSocket(random: Random, generator: FrameGenerator): Promise<void> {
-      const reader = random.chance(0.1);
+      const victim = random.chance(forgeShare) ? random.int(0, honest.length - 1) : null;
+      const reader = victim === null && random.chance(0.1);
       let ws: WebSocket;
       try {
-        ws = await openSocket(reader ? urls.reader : urls.writer);
+        ws = await openSocket(victim !== null ? (urls.forger[victim] as string) : reader ? urls.reader : urls.writer);
       } catch (error) {
         const key = error instanceof UpgradeRefused ? String(error.status) : (error as Error).message;
         refusedUpgrades[key] = (refusedUpgrades[key] ?? 0) + 1;
@@ -866,9 +1049,26 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
       void closed.then(() => (serverClosed = true));
       let expected = 'client-close';
       let lastCategory = '';
-      if (random.chance(options.floodShare)) {
-        // Past the burst on purpose, without reading: the server must close with 4429 (rate limited), or with 4408
-        // (slow consumer) if the answers to the flood's SyncStep1 frames pile up unread first.
+      if (victim !== null) {
+        // Dropped, not closed: the connection stays open through every forgery (and the editor keeps typing meanwhile).
+        const count = random.int(1, 3);
+        for (let i = 0; i < count && !serverClosed; i++) {
+          const frame = generator.forgedFrame(victims[victim] as Victim);
+          const stats = byCategory[frame.category]!;
+          stats.sent++;
+          stats.ok++;
+          counts.framesSent++;
+          counts.framesProcessed++;
+          counts.bytesProcessed += frame.data.length;
+          forged.frames++;
+          lastCategory = frame.category;
+          ws.send(frame.data);
+          await sleep(random.int(0, 30));
+        }
+        if (!serverClosed) ws.close(1000);
+      } else if (random.chance(options.floodShare)) {
+        // Past the burst on purpose, without reading: the server must close as rate limited, or as a slow consumer
+        // if the answers to the flood's SyncStep1 frames pile up unread first (CloseCode, see below).
         const count = options.frameBurst + 500;
         for (let i = 0; i < count; i++) ws.send(generator.floodFrame());
         byCategory.flood!.sent += count;
@@ -902,6 +1102,11 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
             break;
           }
           stats.ok++;
+          if (frame.category === 'right-origin-left-of-origin') {
+            // Certain (its origins are on the server, see the generator): refused; a reader's update is dropped unread.
+            expected = reader ? 'client-close' : 'refused-update';
+            break;
+          }
           if (carriesUpdate && frame.category !== 'update-random-doc') {
             // Random structs and mutated updates that decode may still be refused as unsound: nothing after them, so the count stays exact.
             expected = 'update-last';
@@ -917,30 +1122,98 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
       clearTimeout(timeout);
       const got = `${code} ${reason}`.trim();
       closes[got] = (closes[got] ?? 0) + 1;
-      const wanted = { 'client-close': [1000], 'update-last': [1000, 4400], malformed: [4400], 'too-large': [1009], 'invalid-utf8': [1007], 'rate-limited': [4429, 4408] }[expected] ?? [];
-      const exact = code !== 4400 || reason === (expected === 'malformed' ? 'malformed frame' : 'malformed update');
-      if (!wanted.includes(code) || !exact) unexpectedCloses.push({ expected, got, category: lastCategory });
+      const { malformed, tooLarge, rateLimited, slowConsumer } = CloseCode;
+      const wanted = { 'client-close': [1000], 'update-last': [1000, malformed], malformed: [malformed], 'refused-update': [malformed], 'too-large': [tooLarge], 'invalid-utf8': [1007], 'rate-limited': [rateLimited, slowConsumer] }[expected] ?? [];
+      const exact = code !== malformed || reason === (expected === 'malformed' ? 'malformed frame' : 'malformed update');
+      // When an accepted update fails the server's check after applying it, the server drops the document from memory and
+      // closes every connection to it, whatever that connection sent: timing, not a misprediction (counted in `closes`;
+      // the update's own sender is closed as malformed).
+      const documentReloaded = code === CloseCode.documentReloaded;
+      if ((!wanted.includes(code) || !exact) && !documentReloaded) unexpectedCloses.push({ expected, got, category: lastCategory });
     }
 
-    // Reading /metrics restarts the server's event-loop delay monitor: read it at the start and right after the fuzz.
-    await metricsSnapshot(server);
-    const workers = Array.from({ length: options.parallel }, async (_, index) => {
-      const random = new Random(options.seed + segment * 104_729 + index + 1);
-      while (counts.framesProcessed < target) await fuzzSocket(random, generators[index] as FrameGenerator);
-    });
-    await Promise.all(workers);
-    const lag = await metricsSnapshot(server);
-    lagMaxMs = Math.max(lagMaxMs, (lag.get('govdesk_sync_nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000);
-    lagP99Ms = Math.max(lagP99Ms, (lag.get('govdesk_sync_nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000);
+    /** Fetches what the server serves a new client until it holds the same updates as `reference` (or time is up). */
+    async function servedCopy(reference: Y.Doc): Promise<Y.Doc> {
+      const by = performance.now() + 10_000;
+      let { doc } = await fullSync(setup.socketUrl(documentId));
+      while (!sameState(doc, reference) && performance.now() < by) {
+        doc.destroy();
+        await sleep(100);
+        ({ doc } = await fullSync(setup.socketUrl(documentId)));
+      }
+      return doc;
+    }
+
+    /**
+     * Stops the editing and compares, with honest client A by what they
+     * show: honest client B, the live server's copy (what it serves a new
+     * client now), and, once the honest clients left and the server unloaded
+     * the document, the reloaded copy. Each comparison waits until the copies
+     * hold the same updates: updates in flight are the only timing tolerated.
+     * Copies with the same updates that show different things never heal.
+     * Unless `last`, the honest clients then edit offline and reconnect.
+     */
+    async function checkpoint(moment: string, last: boolean): Promise<void> {
+      paused = true;
+      const convergeBy = performance.now() + 30_000;
+      while (!sameState(honestA.doc, honestB.doc) && performance.now() < convergeBy) await sleep(100);
+      if (!compareCopies(documentId, moment, honestA.doc, [['honest client B', honestB.doc]])) honestTotals.converged = false;
+      const live = await servedCopy(honestA.doc);
+      compareCopies(documentId, moment, honestA.doc, [['live server, served to a new client', live]]);
+      live.destroy();
+
+      for (const client of honest) {
+        try {
+          client.provider.disconnect();
+        } catch {
+          // y-websocket 3.x throws here once the doc's client ID was taken over (see the destroy below): close by hand.
+          honestTotals.destroyFailures++;
+          client.provider.shouldConnect = false;
+          client.provider.ws?.close();
+        }
+      }
+      reloads.expected++;
+      const unloadBy = performance.now() + 10_000;
+      let loaded = await retry(() => metric(server, 'govdesk_sync_documents_loaded'));
+      while (loaded > 0 && performance.now() < unloadBy) {
+        await sleep(100);
+        loaded = await retry(() => metric(server, 'govdesk_sync_documents_loaded'));
+      }
+      if (loaded === 0) reloads.observed++;
+      const reloaded = await servedCopy(honestA.doc);
+      compareCopies(documentId, `${moment}, reloaded`, honestA.doc, [['server after unloading, served to a new client', reloaded]]);
+      const problems = docProblems(reloaded);
+      if (problems.length > 0) mismatches.push(`${documentId} ${moment}, reloaded: problems: ${problems.join('; ')}`);
+      reloaded.destroy();
+      if (last) return;
+
+      // Offline edits: uploaded when the clients reconnect, compared at the next checkpoint.
+      for (const client of honest) for (let i = honestRandom.int(1, 3); i > 0; i--) edit(client);
+      for (const client of honest) client.provider.connect();
+      const syncedBy = performance.now() + 15_000;
+      while (honest.some((client) => !client.provider.synced) && performance.now() < syncedBy) await sleep(20);
+      paused = false;
+    }
+
+    const phases = reloadsPerDocument + 1;
+    for (let phase = 1; phase <= phases; phase++) {
+      const phaseTarget = Math.round(start + ((target - start) * phase) / phases);
+      // Reading /metrics restarts the server's event-loop delay monitor: read it at the start and right after the fuzz.
+      await metricsSnapshot(server);
+      const workers = Array.from({ length: options.parallel }, async (_, index) => {
+        const random = new Random(options.seed + segment * 104_729 + phase * 7_907 + index + 1);
+        while (counts.framesProcessed < phaseTarget) await fuzzSocket(random, generators[index] as FrameGenerator);
+      });
+      await Promise.all(workers);
+      const lag = await metricsSnapshot(server);
+      lagMaxMs = Math.max(lagMaxMs, (lag.get('govdesk_sync_nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000);
+      lagP99Ms = Math.max(lagP99Ms, (lag.get('govdesk_sync_nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000);
+      await checkpoint(`phase ${phase}/${phases}`, phase === phases);
+    }
     clearInterval(editTimer);
     clearInterval(probeTimer);
 
-    // The honest clients converge: same state, same text, a sound document; every probe arrived.
-    const convergeBy = performance.now() + 30_000;
-    while (!sameDocument(honestA.doc, honestB.doc) && performance.now() < convergeBy) await sleep(100);
-    if (!sameDocument(honestA.doc, honestB.doc)) honestTotals.converged = false;
-    const settleBy = performance.now() + 10_000;
-    while (probesSeen < probesSent && performance.now() < settleBy) await sleep(100);
+    // The honest clients hold the same updates at the last checkpoint, so every probe that will ever arrive has.
     honestTotals.probesSent += probesSent;
     honestTotals.probesSeen += probesSeen;
     honestTotals.problems.push(
@@ -949,7 +1222,7 @@ export async function runFuzz(setup: Govdesk, options: FuzzOptions): Promise<Fuz
       ...honestErrors.map((error) => `an edit threw: ${error}`),
       ...generators.flatMap((generator) => generator.sourceErrors.slice(0, 5)).map((error) => `copying it threw: ${error}`),
     );
-    // Freeze what they hold and disconnect them, so that they cannot upload anything again later.
+    // What they hold, disconnected since the last checkpoint: they cannot upload anything again.
     const expected = Y.encodeStateAsUpdate(honestA.doc);
     honestTotals.closes.push(...honest.flatMap((client) => client.closes));
     honest.forEach((client, index) => {
