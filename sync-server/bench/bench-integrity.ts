@@ -83,6 +83,7 @@ for (const [name, update] of [
   const decodeTimes = new Samples();
   const checkTimes = new Samples();
   const applyTimes = new Samples();
+  const bareTimes = new Samples();
   let verdict = '';
   for (let run = 0; run < 5; run++) {
     const server = new Y.Doc();
@@ -100,13 +101,19 @@ for (const [name, update] of [
     const applied = applyChecked(server, update, newClockClients(server, decoded), null, () => undefined);
     applyTimes.add(performance.now() - t1);
     verdict = applied.ok ? 'accepted' : `${applied.kind}: ${applied.reason}`;
+    // What Yjs alone takes to apply it, for comparison: the order check's cost is the difference.
+    const bare = new Y.Doc();
+    const t2 = performance.now();
+    Y.applyUpdate(bare, update);
+    bareTimes.add(performance.now() - t2);
   }
   const decode = decodeTimes.summary();
   const check = checkTimes.summary();
   const apply = applyTimes.summary();
-  costRows.push([name, `${(update.length / 1024).toFixed(0)} KiB`, verdict, ms(decode.p50, 1), ms(check.p50, 1), ms(check.max, 1), Number.isFinite(apply.p50) ? ms(apply.p50, 1) : '—']);
+  const bare = bareTimes.summary();
+  costRows.push([name, `${(update.length / 1024).toFixed(0)} KiB`, verdict, ms(decode.p50, 1), ms(check.p50, 1), ms(check.max, 1), Number.isFinite(apply.p50) ? ms(apply.p50, 1) : '—', Number.isFinite(bare.p50) ? ms(bare.p50, 1) : '—']);
 }
-const costHeader = ['1 MiB update', 'size', 'verdict', 'decode p50 (the parser does it anyway)', 'check p50', 'check max', 'apply + order check p50'];
+const costHeader = ['1 MiB update', 'size', 'verdict', 'decode p50 (the parser does it anyway)', 'check p50', 'check max', 'apply + order check p50', 'Y.applyUpdate alone p50'];
 console.log(table(costHeader, costRows));
 
 appendSection(

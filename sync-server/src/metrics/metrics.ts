@@ -25,7 +25,7 @@ export class SyncMetrics {
   });
   readonly droppedFrames = new Counter({
     name: 'govdesk_sync_dropped_frames_total',
-    help: 'Frames not applied, by reason (read_only, malformed, incomplete, rate_limited, too_large, invalid_websocket_frame, awareness_spoof, awareness_limit, awareness_rate)',
+    help: 'Frames not applied, by reason (read_only, malformed, incomplete, rate_limited, too_large, invalid_websocket_frame, awareness_spoof, awareness_limit, awareness_rate, client_id_owned, client_id_frozen, client_id_limit)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -17,6 +17,8 @@ export class ClientOwners {
   /** null: frozen (content from before claims were recorded). */
   readonly #owners = new Map<number, string | null>();
   #unsaved: ClientClaim[] = [];
+  /** New claims per user since the document was loaded. */
+  readonly #claimsBy = new Map<string, number>();
   readonly #onClaim: () => void;
 
   /** `onClaim` runs on each new claim, so that the owner of the log saves it (`takeUnsaved`). */
@@ -31,17 +33,31 @@ export class ClientOwners {
     return this.#owners.get(clientId);
   }
 
-  /** Whether `userId` may write under `clientId`: theirs, or nobody's yet. */
-  allows(clientId: number, userId: string): boolean {
+  /**
+   * Whether `userId` may write under `clientId`: 'ok' when it is theirs or
+   * nobody's yet; 'owned' by another user; 'frozen' (content from before
+   * claims); 'limit' when the user has claimed MAX_NEW_CLAIMS IDs since the
+   * document was loaded (each claim is a stored row, and presence can make
+   * them without writing anything).
+   */
+  verdict(clientId: number, userId: string): ClientIdVerdict {
     const owner = this.#owners.get(clientId);
-    return owner === undefined || owner === userId;
+    if (owner === userId) return 'ok';
+    if (owner === null) return 'frozen';
+    if (owner !== undefined) return 'owned';
+    return (this.#claimsBy.get(userId) ?? 0) >= MAX_NEW_CLAIMS ? 'limit' : 'ok';
+  }
+
+  allows(clientId: number, userId: string): boolean {
+    return this.verdict(clientId, userId) === 'ok';
   }
 
   /** Whether `userId` may write under `clientId`; an unclaimed ID becomes theirs (saved with the next log append). */
   claim(clientId: number, userId: string): boolean {
-    const owner = this.#owners.get(clientId);
-    if (owner !== undefined) return owner === userId;
+    if (this.verdict(clientId, userId) !== 'ok') return false;
+    if (this.#owners.has(clientId)) return true;
     this.#owners.set(clientId, userId);
+    this.#claimsBy.set(userId, (this.#claimsBy.get(userId) ?? 0) + 1);
     this.#unsaved.push({ clientId, userId });
     this.#onClaim();
     return true;
@@ -54,6 +70,11 @@ export class ClientOwners {
     return claims;
   }
 }
+
+/** New client IDs one user may claim in a document while it stays loaded: a desktop app takes one per start, a browser tab one per load. */
+export const MAX_NEW_CLAIMS = 256;
+
+export type ClientIdVerdict = 'ok' | 'owned' | 'frozen' | 'limit';
 
 export interface ClientClaim {
   clientId: number;

@@ -342,11 +342,12 @@ export class DocumentHub {
     const requestResync = messages.some((message) => message.kind === 'update');
     // Only the owner of a client ID may write its next clocks; structs below the server's state are harmless repeats.
     const clients = newClockClients(doc.ydoc, decoded);
-    const foreign = [...clients].find((client) => !doc.owners.allows(client, conn.userId));
-    if (foreign !== undefined) {
+    for (const client of clients) {
+      const verdict = doc.owners.verdict(client, conn.userId);
+      if (verdict === 'ok') continue;
       // Dropped without a resync request: asking again would only bring the same update back.
-      metrics.droppedFrames.inc({ reason: 'client_id_owned' });
-      log.info({ documentId: doc.id, userId: conn.userId, clientId: foreign }, 'update under a client ID another user owns dropped');
+      metrics.droppedFrames.inc({ reason: `client_id_${verdict}` });
+      log.info({ documentId: doc.id, userId: conn.userId, clientId: client, verdict }, 'update under a client ID the user may not write under dropped');
       return null;
     }
     // Yjs integrates whatever decodes: an update pointing where it must not would corrupt the document for everyone.
@@ -361,6 +362,8 @@ export class DocumentHub {
 
   /** Applies a vetted update and claims its new client IDs; false when the connection was closed instead. */
   #apply(conn: Connection, doc: SharedDoc, vetted: VettedUpdate): boolean {
+    const store = doc.ydoc.store;
+    const before = new Map([...vetted.clients].map((client) => [client, Y.getState(store, client)]));
     // `failed` before the transaction ends keeps the refused update out of the log and away from everyone.
     const order = applyChecked(doc.ydoc, vetted.update, vetted.clients, conn, () => (doc.failed = true));
     if (!order.ok) {
@@ -369,14 +372,14 @@ export class DocumentHub {
       this.#retire(doc, CloseCode.documentReloaded, 'document reloaded');
       return false;
     }
-    for (const client of vetted.clients) doc.owners.claim(client, conn.userId);
-    const store = doc.ydoc.store;
     if (store.pendingStructs !== null || store.pendingDs !== null) {
       // Not expected after the check; never keep what is neither durable nor relayed (SyncStep2 answers would include it).
       store.pendingStructs = null;
       store.pendingDs = null;
       this.#dropIncomplete(conn, doc, 'Yjs kept part of the update as pending', vetted.requestResync);
     }
+    // Claimed with what was really written under them: the claims go into the log's next transaction with it.
+    for (const client of vetted.clients) if (Y.getState(store, client) > (before.get(client) ?? 0)) doc.owners.claim(client, conn.userId);
     return true;
   }
 
@@ -540,7 +543,8 @@ export class DocumentHub {
 
   /** Runs `callback` once every update applied so far is durable. */
   #whenDurable(callback: () => void): void {
-    if (this.#pending.length === 0 && this.#inFlight === 0) {
+    // Claims too: a document read again from storage must find every claim made before.
+    if (this.#pending.length === 0 && this.#inFlight === 0 && this.#claimed.size === 0) {
       callback();
       return;
     }
@@ -610,7 +614,7 @@ export class DocumentHub {
       metrics.countUpdates(count, bytes);
       for (const doc of touched) this.#maybeCompact(doc);
     }
-    if (this.#pending.length > 0) {
+    if (this.#pending.length > 0 || this.#claimed.size > 0) {
       // More arrived while this batch was being written (an asynchronous store): the waiting answers need those too.
       this.#scheduleFlush();
       return;

@@ -50,6 +50,7 @@ export function checkUpdate(doc: Y.Doc, decoded: Decoded): UpdateCheck {
 
 function check(doc: Y.Doc, { structs, ds }: Decoded): UpdateCheck {
   const store = doc.store;
+  const budget = orderBudget(structs.length);
   // The update's structs per client, in clock order, and where each client's run ends.
   const own = new Map<number, Struct[]>();
   for (const struct of structs) {
@@ -156,7 +157,7 @@ function check(doc: Y.Doc, { structs, ds }: Decoded): UpdateCheck {
     }
     // The order rule (checkIntegrated) can be checked before anything is applied when the neighbours are already here: refused then, it costs nobody else a reconnect.
     if (place !== 'gc' && (struct.origin || struct.rightOrigin) && struct.id.clock >= state && !(struct.origin && lookup(struct.origin)?.inUpdate) && !(struct.rightOrigin && lookup(struct.rightOrigin)?.inUpdate)) {
-      const order = orderAmongKnown(store, struct);
+      const order = orderAmongKnown(store, struct, budget);
       if (!order.ok) throw new Refused(order);
     }
     return place;
@@ -235,8 +236,14 @@ export function applyChecked(doc: Y.Doc, update: Uint8Array, clients: Iterable<n
     Y.transact(
       doc,
       (transaction) => {
-        Y.applyUpdate(doc, update, origin);
-        verdict = checkIntegrated(doc, transaction.beforeState, clients);
+        try {
+          Y.applyUpdate(doc, update, origin);
+          verdict = checkIntegrated(doc, transaction.beforeState, clients);
+        } catch (error) {
+          // Before the transaction ends: its 'update' event must already see the document refused.
+          onRefused();
+          throw error;
+        }
         if (!verdict.ok) onRefused();
       },
       origin,
@@ -249,11 +256,20 @@ export function applyChecked(doc: Y.Doc, update: Uint8Array, clients: Iterable<n
   return verdict;
 }
 
-/** Whether the writer of `item` must have seen the item starting at a given ID: its own earlier clocks, and each client's clocks up to one `item` refers to. */
+/**
+ * Whether an item between the origins of `item` is one its writer must have
+ * seen there: another client's, at or below a clock `item` refers to. The
+ * writer's own earlier items do not count: they are in every replica before
+ * `item` is (Yjs integrates a client's structs in clock order), so they do not
+ * make its place depend on delivery order, and Yjs's own redo puts them there
+ * (an item redone into a restored paragraph takes the nearest restored
+ * neighbours as origins, with the writer's undone text between them).
+ */
 function seenBy(item: Y.Item): (id: Y.ID) => boolean {
-  const known = new Map<number, number>([[item.id.client, item.id.clock - 1]]);
+  const writer = item.id.client;
+  const known = new Map<number, number>();
   const parent = item.parent instanceof Y.AbstractType ? (item.parent._item?.id ?? null) : item.parent instanceof Y.ID ? item.parent : null;
-  for (const id of [item.origin, item.rightOrigin, parent]) if (id && (known.get(id.client) ?? -1) < id.clock) known.set(id.client, id.clock);
+  for (const id of [item.origin, item.rightOrigin, parent]) if (id && id.client !== writer && (known.get(id.client) ?? -1) < id.clock) known.set(id.client, id.clock);
   return (id) => id.clock <= (known.get(id.client) ?? -1);
 }
 
@@ -265,11 +281,10 @@ const holds = (item: Y.Item, id: Y.ID) => item.id.client === id.client && item.i
  * of those the check after applying would walk, so this refuses nothing that
  * check would accept.
  */
-function orderAmongKnown(store: Y.Doc['store'], item: Y.Item): UpdateCheck {
+function orderAmongKnown(store: Y.Doc['store'], item: Y.Item, budget: Budget): UpdateCheck {
   const { origin, rightOrigin: right } = item;
   const seen = seenBy(item);
   const between = malformed('an item its writer had seen lies between its origins');
-  let budget = MAX_ORDER_STEPS;
   if (origin) {
     const start = Y.getItem(store, origin);
     if (!(start instanceof Y.Item)) return OK;
@@ -279,7 +294,7 @@ function orderAmongKnown(store: Y.Doc['store'], item: Y.Item): UpdateCheck {
     let other = start.right;
     while (other !== null && !(right && holds(other, right))) {
       if (seen(other.id)) return between;
-      if (--budget < 0) return malformed('the update costs too much to check');
+      if (--budget.steps < 0) return tooCostly;
       other = other.right;
     }
     if (!right) return OK;
@@ -294,13 +309,20 @@ function orderAmongKnown(store: Y.Doc['store'], item: Y.Item): UpdateCheck {
   if (end.id.clock !== right.clock) return between;
   for (let other = end.left; other !== null; other = other.left) {
     if (seen(other.id)) return between;
-    if (--budget < 0) return malformed('the update costs too much to check');
+    if (--budget.steps < 0) return tooCostly;
   }
   return OK;
 }
 
-/** Walk steps one update may cost the order check: honest updates pass only concurrent items, far fewer. */
-const MAX_ORDER_STEPS = 2_000_000;
+/**
+ * Steps the order walks of one update may take, before and after applying
+ * each: a fixed allowance plus a few per struct, so that checking stays
+ * linear in the update's size. An honest walk passes only items written
+ * concurrently at the same place; Yjs's own integration scans the same items.
+ */
+type Budget = { steps: number };
+const orderBudget = (structs: number): Budget => ({ steps: 100_000 + 64 * structs });
+const tooCostly = malformed('the update costs too much to check');
 
 /**
  * The order check, run on the items an update has just integrated (inside
@@ -321,20 +343,26 @@ const MAX_ORDER_STEPS = 2_000_000;
  * The rule, for every integrated item X with a parent:
  *  - walking left from X reaches O (or the start of the list when X has
  *    none), and walking right reaches R (or the end);
- *  - no item passed on the way is one X's writer must have seen: X's own
- *    client's earlier clocks, and for every client X refers to (O, R, the
- *    parent), its clocks up to the one referred to (Yjs integrates each
- *    client's structs in clock order, so holding clock k means holding all
- *    before it).
- * An honest writer never fails it: O and R were neighbours when it wrote X,
- * every item it had seen keeps its relative order in every replica, so what
- * lies between O and X or X and R now came from writers it had not heard
- * from. `test/unit/integrity.test.ts` checks this over random concurrent
+ *  - no item passed on the way is one X's writer must have seen: for every
+ *    other client X refers to (O, R, the parent), its clocks up to the one
+ *    referred to (Yjs integrates each client's structs in clock order, so
+ *    holding clock k means holding all before it). The writer's own earlier
+ *    items are exempt (see `seenBy`).
+ * An honest writer never fails it: O and R were neighbours when it wrote X
+ * (or, for Yjs's redo, had only its own items between them), every item it
+ * had seen keeps its relative order in every replica, so what else lies
+ * between O and X or X and R now came from writers it had not heard from. `test/unit/integrity.test.ts` checks this over random concurrent
  * sessions of real Y.Docs.
  */
 export function checkIntegrated(doc: Y.Doc, beforeState: ReadonlyMap<number, number>, clients: Iterable<number>): UpdateCheck {
   const store = doc.store;
-  let budget = MAX_ORDER_STEPS;
+  let added = 0;
+  for (const client of clients) {
+    const structs = store.clients.get(client);
+    const from = beforeState.get(client) ?? 0;
+    if (structs && Y.getState(store, client) > from) added += structs.length - Y.findIndexSS(structs, from);
+  }
+  const budget = orderBudget(added);
   for (const client of clients) {
     const structs = store.clients.get(client);
     const from = beforeState.get(client) ?? 0;
@@ -347,7 +375,7 @@ export function checkIntegrated(doc: Y.Doc, beforeState: ReadonlyMap<number, num
         let other = item[step];
         while (other !== null && !(target && holds(other, target))) {
           if (seen(other.id)) return malformed(`${item.id.client}:${item.id.clock} lies beyond an item its writer had seen from its ${step} origin`);
-          if (--budget < 0) return malformed('the update costs too much to check');
+          if (--budget.steps < 0) return tooCostly;
           other = other[step];
         }
         if (other === null && target) return malformed(`the ${step} origin of ${item.id.client}:${item.id.clock} is not on its ${step}`);

@@ -33,7 +33,7 @@ interface Editor {
 
 const TYPES = (doc: Y.Doc) => [doc.getText('content'), doc.getXmlFragment('prosemirror'), doc.getMap('meta')];
 
-export function runConvergenceSeed(seed: number, { editors: count = 3, steps = 60 } = {}): SeedOutcome {
+export function runConvergenceSeed(seed: number, { editors: count = 3, steps = 60, undoShare = 0.2 } = {}): SeedOutcome {
   const random = new Random(seed);
   const server = new Y.Doc();
   const relay: Uint8Array[] = [];
@@ -108,7 +108,7 @@ export function runConvergenceSeed(seed: number, { editors: count = 3, steps = 6
     if (roll < 0.08) {
       if (editor.online) editor.online = false;
       else reconnect(index);
-    } else if (roll < 0.16) {
+    } else if (roll < 0.08 + undoShare) {
       if (random.chance(0.6)) editor.undo.undo();
       else editor.undo.redo();
     } else {

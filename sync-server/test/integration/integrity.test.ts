@@ -167,18 +167,21 @@ describe('Yjs client IDs owned by users', () => {
 /** Resolves with the close code when the socket closes. */
 const closeCode = (socket: WebSocket) => new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
 
+/** Owner and colleague, both editors, on "abcdef" typed by the owner (client `a`); the colleague's raw socket as the attacker. */
+async function abcdefWithAttacker() {
+  const documentId = await documentWithEditors();
+  const owner = connect(sessions.zhang, documentId);
+  const colleague = connect(sessions.li, documentId);
+  await Promise.all([owner.synced, colleague.synced]);
+  owner.text.insert(0, 'abcdef');
+  await expect.poll(() => colleague.text.toString()).toBe('abcdef');
+  const attacker = await rawSocket(sessions.li, documentId);
+  return { documentId, owner, colleague, attacker, closed: closeCode(attacker), a: owner.doc.clientID };
+}
+
 describe('no accepted update makes copies diverge', () => {
   it("refuses a right origin left of the origin before applying it: the sender is closed, nobody else notices", async () => {
-    const documentId = await documentWithEditors();
-    const owner = connect(sessions.zhang, documentId);
-    const colleague = connect(sessions.li, documentId);
-    await Promise.all([owner.synced, colleague.synced]);
-    owner.text.insert(0, 'abcdef');
-    await expect.poll(() => colleague.text.toString()).toBe('abcdef');
-
-    const attacker = await rawSocket(sessions.li, documentId);
-    const closed = closeCode(attacker);
-    const a = owner.doc.clientID;
+    const { owner, colleague, attacker, closed, a } = await abcdefWithAttacker();
     attacker.send(encodeUpdateMessage(handWritten(1050, 0, { origin: Y.createID(a, 2), rightOrigin: Y.createID(a, 1) }, { string: 'X' })));
     expect(await closed).toBe(4400);
     owner.text.insert(6, '。');
@@ -187,16 +190,7 @@ describe('no accepted update makes copies diverge', () => {
   });
 
   it('refuses a crossing that shows only once applied, drops the document from memory and brings everyone back to the copy in the log, losing no honest edit', async () => {
-    const documentId = await documentWithEditors();
-    const owner = connect(sessions.zhang, documentId);
-    const colleague = connect(sessions.li, documentId);
-    await Promise.all([owner.synced, colleague.synced]);
-    owner.text.insert(0, 'abcdef');
-    await expect.poll(() => colleague.text.toString()).toBe('abcdef');
-
-    const attacker = await rawSocket(sessions.li, documentId);
-    const closed = closeCode(attacker);
-    const a = owner.doc.clientID;
+    const { documentId, owner, colleague, attacker, closed, a } = await abcdefWithAttacker();
     // "Y" appended, then "X" whose origin is that "Y" and whose right origin is "b": the pre-check cannot place "Y" yet.
     const crossing = Y.mergeUpdates([handWritten(1050, 0, { origin: Y.createID(a, 5) }, { string: 'Y' }), handWritten(1050, 1, { origin: Y.createID(1050, 0), rightOrigin: Y.createID(a, 1) }, { string: 'X' })]);
     attacker.send(encodeUpdateMessage(crossing));

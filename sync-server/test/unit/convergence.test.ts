@@ -91,6 +91,31 @@ describe('convergence: no accepted update makes copies diverge', () => {
     expect(visible(reloaded(server))).toBe(visible(server));
   });
 
+  it("accepts Yjs's own redo of text into a paragraph that was itself restored, with the writer's undone text between its origins", () => {
+    const server = new Y.Doc();
+    const writer = new Y.Doc();
+    const verdicts: string[] = [];
+    writer.on('update', (update: Uint8Array) => {
+      const verdict = offer(server, update);
+      verdicts.push(verdict.ok ? 'ok' : verdict.reason);
+    });
+    const fragment = writer.getXmlFragment('prosemirror');
+    const undo = new Y.UndoManager(fragment, { captureTimeout: 0 });
+    const paragraph = new Y.XmlElement('paragraph');
+    paragraph.insert(0, [new Y.XmlText('abc')]);
+    fragment.insert(0, [paragraph]);
+    const text = () => (fragment.get(0) as Y.XmlElement).get(0) as Y.XmlText;
+    text().delete(1, 1); // "b"
+    fragment.delete(0, 1); // the paragraph
+    undo.undo(); // the paragraph comes back as a new copy, its text too
+    text().insert(1, 'Z');
+    undo.undo(); // "Z" goes: a tombstone of the writer's own between the restored "a" and "c"
+    undo.undo(); // "b" comes back, placed by Yjs between "a" and "c" of the new copy
+    expect(text().toString()).toBe('abc');
+    expect(verdicts.every((verdict) => verdict === 'ok'), verdicts.join(', ')).toBe(true);
+    expect(visible(reloaded(server))).toBe(visible(writer));
+  });
+
   it('honest concurrent editing is never refused and every copy reads the same: 120 seeds of three editors with random delivery, offline periods, undo and deletions inside deleted ranges', () => {
     let accepted = 0;
     let incomplete = 0;
