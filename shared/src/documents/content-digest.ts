@@ -143,7 +143,8 @@ function writeValue(encoder: encoding.Encoder, value: unknown): void {
     encoding.writeUint8(encoder, value ? Tag.true : Tag.false);
   } else if (typeof value === 'number') {
     encoding.writeUint8(encoder, Tag.number);
-    encoding.writeFloat64(encoder, value);
+    // -0 shows as 0, and lib0 may write one as the other when an update is encoded again.
+    encoding.writeFloat64(encoder, value === 0 ? 0 : value);
   } else if (typeof value === 'bigint') {
     encoding.writeUint8(encoder, Tag.bigint);
     encoding.writeVarString(encoder, value.toString());

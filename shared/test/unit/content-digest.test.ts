@@ -29,6 +29,13 @@ describe('contentDigest', () => {
     expect(contentDigest(new Y.Doc())).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('reads -0 as 0, as a user does (an update encoded again may carry either)', () => {
+    const negative = docWith(1, (doc) => doc.getMap('meta').set('copies', -0));
+    const positive = docWith(1, (doc) => doc.getMap('meta').set('copies', 0));
+    expect(contentDigest(negative)).toBe(contentDigest(positive));
+    expect(contentDigest(positive)).not.toBe(contentDigest(docWith(1, (doc) => doc.getMap('meta').set('copies', 1))));
+  });
+
   it('is the same for the same content reached by different edit histories, client IDs and garbage collection', () => {
     const direct = docWith(1, (doc) => {
       doc.getText('content').insert(0, '关于做好防汛工作的通知', { bold: true });
