@@ -340,6 +340,13 @@ export class DocumentHub {
       return this.#refuseMalformed(conn, doc, `the frame's updates do not merge: ${(error as Error).message}`);
     }
     const requestResync = messages.some((message) => message.kind === 'update');
+    // Yjs integrates whatever decodes: an update pointing where it must not would corrupt the document for everyone. Checked first: malformed is malformed whoever may write under its IDs.
+    const check = checkUpdate(doc.ydoc, decoded);
+    if (!check.ok && check.kind === 'malformed') return this.#refuseMalformed(conn, doc, check.reason);
+    if (!check.ok) {
+      this.#dropIncomplete(conn, doc, check.reason, requestResync);
+      return null;
+    }
     // Only the owner of a client ID may write its next clocks; structs below the server's state are harmless repeats.
     const clients = newClockClients(doc.ydoc, decoded);
     for (const client of clients) {
@@ -348,13 +355,6 @@ export class DocumentHub {
       // Dropped without a resync request: asking again would only bring the same update back.
       metrics.droppedFrames.inc({ reason: `client_id_${verdict}` });
       log.info({ documentId: doc.id, userId: conn.userId, clientId: client, verdict }, 'update under a client ID the user may not write under dropped');
-      return null;
-    }
-    // Yjs integrates whatever decodes: an update pointing where it must not would corrupt the document for everyone.
-    const check = checkUpdate(doc.ydoc, decoded);
-    if (!check.ok && check.kind === 'malformed') return this.#refuseMalformed(conn, doc, check.reason);
-    if (!check.ok) {
-      this.#dropIncomplete(conn, doc, check.reason, requestResync);
       return null;
     }
     return { update, clients, requestResync };
