@@ -116,6 +116,30 @@ describe('convergence: no accepted update makes copies diverge', () => {
     expect(visible(reloaded(server))).toBe(visible(writer));
   });
 
+  it('accepts the upload of a long history (walks would pass everything written later) and still refuses a crossing inside it', () => {
+    const author = new Y.Doc();
+    author.clientID = 1000;
+    const text = author.getText('content');
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 60_000; i++) text.insert(Math.floor(next() * (text.length + 1)), '字');
+    const history = Y.encodeStateAsUpdate(author);
+    const server = new Y.Doc();
+    expect(offer(server, history)).toEqual({ ok: true });
+    expect(visible(reloaded(server))).toBe(visible(author));
+    // The same history with one struct of client 5 whose right origin is the first character and whose origin the last: checked after 1000's many items.
+    const ids: Y.ID[] = [];
+    for (let item = text._start; item !== null; item = item.right) ids.push(item.id);
+    const first = ids[0] as Y.ID;
+    const lastItem = text._start && (() => {
+      let item = text._start;
+      while (item.right) item = item.right;
+      return item;
+    })();
+    const crossing = handWritten(5, 0, { origin: Y.createID(lastItem!.id.client, lastItem!.id.clock + lastItem!.length - 1), rightOrigin: first }, { string: 'X' });
+    expect(offer(new Y.Doc(), Y.mergeUpdates([history, crossing]))).toMatchObject({ ok: false, kind: 'malformed' });
+  });
+
   it('honest concurrent editing is never refused and every copy reads the same: 120 seeds of three editors with random delivery, offline periods, undo and deletions inside deleted ranges', () => {
     let accepted = 0;
     let incomplete = 0;
