@@ -127,13 +127,13 @@ export class Connection {
     return (this.ws as unknown as { _socket?: Socket })._socket;
   }
 
-  close(code: number, reason: string): void {
+  /** Closes with the handshake; a peer that has not answered it after `graceMs` (or never reads) is cut off. */
+  close(code: number, reason: string, graceMs = 2_000): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#metrics.closedConnections.inc({ reason: reason.replace(/\s+/g, '_') });
     this.ws.close(code, reason);
-    // A peer that does not answer the close handshake (or never reads) is cut off.
-    setTimeout(() => this.ws.terminate(), 2_000).unref();
+    setTimeout(() => this.ws.terminate(), graceMs).unref();
   }
 }
 
