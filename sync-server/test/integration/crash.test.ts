@@ -44,7 +44,8 @@ describe('crash safety', () => {
   });
 
   it('loses nothing any client received across 20 SIGKILLs in the middle of writing', async () => {
-    const report = await runCrashCycles(setup, { cycles: 20, writers: 3, editsPerSecond: 400, killAfterMs: [100, 400], seed: 20260301 });
+    // Kills 150–500 ms into each cycle: long enough for thousands of updates in all even on a slow machine (at 100–400 ms a slow day gave 4,555).
+    const report = await runCrashCycles(setup, { cycles: 20, writers: 3, editsPerSecond: 400, killAfterMs: [150, 500], seed: 20260301 });
     expect(report.cycles).toHaveLength(20);
     for (const cycle of report.cycles) {
       // Each cycle tested something: updates were received before the kill ...
