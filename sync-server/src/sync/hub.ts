@@ -665,9 +665,11 @@ export class DocumentHub {
     doc.compacting = true;
     const upToSeq = doc.durableSeq;
     const { metrics, log } = this.#options;
+    let compacted = false;
     this.#options.store
       .compact(doc.id, upToSeq)
       .then((result) => {
+        compacted = true;
         doc.logCount = Math.max(0, doc.logCount - result.mergedUpdates);
         doc.logBytes = Math.max(0, doc.logBytes - result.logBytesBefore);
         metrics.compactions.inc({ outcome: 'ok' });
@@ -680,6 +682,8 @@ export class DocumentHub {
       })
       .finally(() => {
         doc.compacting = false;
+        // What was logged while a successful compaction ran may already be past the threshold: without a look now, the log stays long until the next write. (Not after a failure: that would retry at once, for ever.)
+        if (compacted) this.#maybeCompact(doc);
       });
   }
 
