@@ -4,6 +4,7 @@ import { cacheDir } from '../lib/paths.ts';
 import { say, seconds } from '../lib/log.ts';
 import { commandLineOf, isAlive, run, runVisible, startDetached, stopProcessGroup, tailOfFile } from '../lib/process.ts';
 import { ensureDebianPackages } from '../lib/debian.ts';
+import { assertPortFree } from '../lib/services.ts';
 import { isHomeserverHealthy, waitForHomeserver } from './admin-api.ts';
 import { HomeserverUnavailableError, type HomeserverBackend } from './backend.ts';
 import type { HomeserverProfile } from './profiles.ts';
@@ -162,9 +163,7 @@ export const chrootBackend: HomeserverBackend = {
     chownSync(paths.host, uid, gid);
     for (const file of ['homeserver.yaml', 'signing.key']) chownSync(path.join(paths.host, file), uid, gid);
     chmodSync(paths.host, 0o750);
-    if (await isHomeserverHealthy(baseUrl)) {
-      throw new Error(`something already answers on ${baseUrl} that GovDesk did not start; stop it or set ${profile.name === 'dev' ? 'GOVDESK_HOMESERVER_PORT' : 'GOVDESK_TEST_HOMESERVER_PORT'}`);
-    }
+    await assertPortFree('the homeserver', { port: profile.port, variable: profile.portVariable });
     await ensureProcMounted(rootfs);
     writeFileSync(paths.log, '');
     chownSync(paths.log, uid, gid);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runDir } from '../lib/paths.ts';
 import { run } from '../lib/process.ts';
+import { assertPortFree } from '../lib/services.ts';
 import { isHomeserverHealthy, waitForHomeserver } from './admin-api.ts';
 import type { HomeserverBackend } from './backend.ts';
 import { generateSynapseSecrets, renderSynapseConfig, type SynapseSecrets } from './synapse-config.ts';
@@ -51,7 +52,7 @@ export const dockerBackend: HomeserverBackend = {
       ),
     );
     writeFileSync(path.join(dataDir, 'signing.key'), secrets.signingKey, { mode: 0o600 });
-    if (await isHomeserverHealthy(baseUrl)) throw new Error(`something already answers on ${baseUrl} that GovDesk did not start`);
+    await assertPortFree('the homeserver', { port: profile.port, variable: profile.portVariable });
     const name = containerName(profile.name);
     await run('docker', ['rm', '-f', name]);
     const uid = process.getuid?.() ?? 991;

@@ -1,3 +1,5 @@
+import { portFromEnv } from '../lib/services.ts';
+
 /**
  * The local homeservers GovDesk runs. `dev` keeps its data between `npm start`s;
  * `test` keeps its database in memory and lifts rate limits.
@@ -7,21 +9,17 @@ export type HomeserverProfileName = 'dev' | 'test';
 export interface HomeserverProfile {
   name: HomeserverProfileName;
   port: number;
+  /** The environment variable that moves `port`, named when the port is taken. */
+  portVariable: string;
   serverName: string;
   database: 'file' | 'memory';
   liftRateLimits: boolean;
 }
 
-function portFromEnv(variable: string, fallback: number): number {
-  const raw = process.env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${variable}=${raw} is not a port number`);
-  return port;
-}
-
 export function homeserverProfile(name: HomeserverProfileName): HomeserverProfile {
+  const portVariable = name === 'dev' ? 'GOVDESK_HOMESERVER_PORT' : 'GOVDESK_TEST_HOMESERVER_PORT';
+  const port = portFromEnv(portVariable, name === 'dev' ? 8008 : 18008);
   return name === 'dev'
-    ? { name, port: portFromEnv('GOVDESK_HOMESERVER_PORT', 8008), serverName: 'localhost', database: 'file', liftRateLimits: false }
-    : { name, port: portFromEnv('GOVDESK_TEST_HOMESERVER_PORT', 18008), serverName: 'localhost', database: 'memory', liftRateLimits: true };
+    ? { name, port, portVariable, serverName: 'localhost', database: 'file', liftRateLimits: false }
+    : { name, port, portVariable, serverName: 'localhost', database: 'memory', liftRateLimits: true };
 }

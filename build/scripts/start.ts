@@ -4,26 +4,30 @@
  *   2. demo data on first run (an organisation and five accounts),
  *   3. the sync-server,
  *   4. the desktop app: Electron when its binary is present, else browser mode.
- * Ctrl-C stops everything.
+ * Ctrl-C stops everything. Each service is watched: when one exits, while
+ * starting or later, start fails at once with its last lines, and a taken port
+ * is named with the variable that moves it. A sync-server counts as started only
+ * when /healthz answers with the instance ID it was given, so another process
+ * answering on its port is never taken for it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { say, seconds } from '../lib/log.ts';
-import { runDir } from '../lib/paths.ts';
+import { repoRoot, runDir } from '../lib/paths.ts';
 import { commandExists } from '../lib/process.ts';
-import { startService, waitForHttp, type Service } from '../lib/services.ts';
+import { assertPortFree, portFromEnv, ServiceError, startService, waitForHealthy, type Service, type ServicePort } from '../lib/services.ts';
 import { buildDesktop, desktopDir, mainBundle } from '../lib/desktop-build.ts';
 import { electronExecutable } from '../lib/electron.ts';
 import { HomeserverUnavailableError, startHomeserver, stopHomeserver } from '../homeserver/index.ts';
 import { seedDemo, type SeededAccount } from '../seed/seed.ts';
 
 const stateDir = path.join(runDir, 'dev');
-const syncPort = Number(process.env.GOVDESK_SYNC_PORT ?? 8780);
-const appPort = Number(process.env.GOVDESK_BROWSER_PORT ?? 5190);
 
 const services: Service[] = [];
 let browser: ChildProcess | null = null;
+let homeserverStarting = false;
 let stopping: Promise<void> | null = null;
 
 function stopAll(): Promise<void> {
@@ -31,15 +35,27 @@ function stopAll(): Promise<void> {
     say('stopping GovDesk…');
     browser?.kill('SIGTERM');
     for (const service of services.reverse()) await service.stop();
-    await stopHomeserver('dev');
+    // A start that failed before the homeserver step leaves alone whatever homeserver is running.
+    if (homeserverStarting) await stopHomeserver('dev');
     say('stopped');
   })();
   return stopping;
 }
 
+/** A service that exits after it has started takes the whole stack down, saying why. */
+function watch(service: Service): void {
+  void service.died.then((error) => {
+    if (stopping) return;
+    say(error.message);
+    void stopAll().then(() => process.exit(1));
+  });
+}
+
 function printAccounts(accounts: SeededAccount[]): void {
   const width = Math.max(...accounts.map((account) => account.userId.length));
-  process.stdout.write('\n  演示账号 Demo accounts (passwords are kept in .run/dev/demo-accounts.json)\n');
+  const file = path.join(stateDir, 'demo-accounts.json');
+  const shown = path.relative(repoRoot, file).startsWith('..') ? file : path.relative(repoRoot, file);
+  process.stdout.write(`\n  演示账号 Demo accounts (passwords are kept in ${shown})\n`);
   for (const account of accounts) {
     process.stdout.write(`    ${account.userId.padEnd(width)}  ${account.password}  ${account.displayName}  ${account.role}\n`);
   }
@@ -64,7 +80,15 @@ async function main(): Promise<void> {
   const started = performance.now();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopAll().then(() => process.exit(0)));
 
+  const sync: ServicePort = { port: portFromEnv('GOVDESK_SYNC_PORT', 8780), variable: 'GOVDESK_SYNC_PORT' };
+  const app: ServicePort = { port: portFromEnv('GOVDESK_BROWSER_PORT', 5190, 0), variable: 'GOVDESK_BROWSER_PORT' };
+  const electron = electronExecutable();
+  // Taken ports are found before the homeserver and the build, which can take minutes.
+  await assertPortFree('sync-server', sync);
+  if (!electron && app.port !== 0) await assertPortFree('browser mode', app);
+
   say('starting the Matrix homeserver…');
+  homeserverStarting = true;
   const { homeserver, reused } = await startHomeserver('dev');
   say(`homeserver healthy after ${seconds(started)} (${homeserver.backend}${reused ? ', already running' : ''}) at ${homeserver.baseUrl}`);
 
@@ -74,18 +98,22 @@ async function main(): Promise<void> {
   const buildStarted = performance.now();
   say(`desktop app ${await buildDesktop()} (${seconds(buildStarted)})`);
 
+  const instanceId = randomUUID();
   const syncServer = startService('sync-server', 'sync-server/src/main.ts', [], {
     logDir: stateDir,
+    port: sync,
     env: {
-      GOVDESK_SYNC_PORT: String(syncPort),
+      GOVDESK_SYNC_PORT: String(sync.port),
       GOVDESK_SYNC_DATA_DIR: path.join(stateDir, 'sync-server'),
       GOVDESK_SYNC_HOMESERVERS: JSON.stringify({ [homeserver.serverName]: homeserver.baseUrl }),
       GOVDESK_SYNC_DIRECTORY_FILE: seed.directoryFile,
+      GOVDESK_SYNC_INSTANCE_ID: instanceId,
     },
   });
   services.push(syncServer);
-  const syncUrl = `http://127.0.0.1:${syncPort}`;
-  await waitForHttp(`${syncUrl}/healthz`, 30_000, syncServer);
+  const syncUrl = `http://127.0.0.1:${sync.port}`;
+  await waitForHealthy(syncServer, `${syncUrl}/healthz`, instanceId);
+  watch(syncServer);
   say(`sync-server healthy at ${syncUrl} (log: ${syncServer.logFile})`);
 
   const appEnv = {
@@ -93,31 +121,28 @@ async function main(): Promise<void> {
     GOVDESK_SYNC_SERVER_URL: syncUrl,
     GOVDESK_DATA_DIR: path.join(stateDir, 'desktop'),
   };
-  const electron = electronExecutable();
   if (electron && existsSync(mainBundle)) {
     say(`opening the desktop app in Electron (${electron})`);
-    const app = spawn(electron, [desktopDir], { env: { ...process.env, ...appEnv }, stdio: 'inherit' });
-    app.on('exit', () => void stopAll().then(() => process.exit(0)));
+    const desktop = spawn(electron, [desktopDir], { env: { ...process.env, ...appEnv }, stdio: 'inherit' });
+    desktop.on('exit', () => void stopAll().then(() => process.exit(0)));
   } else {
     say('no Electron binary here: opening the desktop app in browser mode');
-    const app = startService('desktop', 'desktop/src/web/main.ts', ['--port', String(appPort)], { logDir: stateDir, env: appEnv });
-    services.push(app);
-    const [, url] = await app.line(/^GOVDESK_APP_URL=(.+)$/);
+    const desktop = startService('desktop', 'desktop/src/web/main.ts', ['--port', String(app.port)], { logDir: stateDir, env: appEnv, port: app });
+    services.push(desktop);
+    // The URL line comes from this child's own stdout, so nothing else can answer for it.
+    const [, url] = await desktop.line(/^GOVDESK_APP_URL=(.+)$/);
+    watch(desktop);
     process.stdout.write(`\n  政务协同桌面 GovDesk (browser mode): ${url}\n`);
     await openBrowser(url as string);
-    void app.exited.then((code) => {
-      if (!stopping) {
-        say(`the desktop app exited (${code}); see ${app.logFile}`);
-        void stopAll().then(() => process.exit(1));
-      }
-    });
   }
   printAccounts(seed.accounts);
   say(`GovDesk is up after ${seconds(started)}. Press Ctrl-C to stop.`);
 }
 
 main().catch(async (error: unknown) => {
-  say(error instanceof HomeserverUnavailableError ? error.message : `npm start failed: ${(error as Error).stack ?? String(error)}`);
+  // These messages say what is wrong and what to do; for anything else the stack is the best there is.
+  const explained = error instanceof HomeserverUnavailableError || error instanceof ServiceError;
+  say(explained ? `npm start failed: ${error.message}` : `npm start failed: ${(error as Error).stack ?? String(error)}`);
   await stopAll();
   process.exit(1);
 });

@@ -8,7 +8,7 @@
 import { startHomeserver } from '../../build/homeserver/index.ts';
 import { createTestOrganisation } from '../../test/support/organisation.ts';
 import { startSyncServer } from '../../test/support/sync-server.ts';
-import { convergenceRig } from '../../test/support/convergence.ts';
+import { convergenceRig } from '../../test/support/convergence-rig.ts';
 import { appendSection, commandLine, cpuContext, ms, numericArgs, sectionHeader, Samples, table } from '../../build/lib/bench-report.ts';
 
 const options = numericArgs({ seeds: 1_000, steps: 12 });

@@ -6,8 +6,8 @@
  * same data directory, and every update any client had received must be in
  * the recovered document. Appends the result to BENCHMARKS.md.
  */
-import { runCrashCycles } from './lib/crash.ts';
-import { benchHomeserver, startGovdesk } from './lib/govdesk.ts';
+import { runCrashCycles } from '../test/harness/crash.ts';
+import { benchHomeserver, startGovdesk } from '../test/harness/govdesk.ts';
 import { appendSection, commandLine, cpuContext, ms, numericArgs, sectionHeader, table } from '../../build/lib/bench-report.ts';
 
 const args = numericArgs({ cycles: 100, writers: 3, editsPerSecond: 400, killMin: 100, killMax: 400, compactAfter: 150, seed: Date.now() % 1_000_000, append: 1 });

@@ -12,8 +12,8 @@
  * visible items in the same order with no client ID taken over. Appends the
  * result to BENCHMARKS.md.
  */
-import { FRAMES_PER_DOCUMENT, FUZZ_CATEGORIES, FUZZ_SERVER_ENV, runFuzz, type FuzzReport } from './lib/fuzz.ts';
-import { benchHomeserver, startGovdesk } from './lib/govdesk.ts';
+import { FRAMES_PER_DOCUMENT, FUZZ_CATEGORIES, FUZZ_SERVER_ENV, runFuzz, type FuzzReport } from '../test/harness/fuzz.ts';
+import { benchHomeserver, startGovdesk } from '../test/harness/govdesk.ts';
 import { appendSection, commandLine, cpuContext, mib, numericArgs, sectionHeader, table } from '../../build/lib/bench-report.ts';
 
 const args = numericArgs({ frames: 1_000_000, documents: 0, parallel: 24, seed: Date.now() % 1_000_000, floodShare: 0.001, forgeShare: 0.02, reloads: 1, append: 1 });

@@ -12,6 +12,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { applyChecked, checkUpdate, newClockClients } from '../src/sync/integrity.ts';
 import { runConvergenceSeed } from '../test/harness/convergence.ts';
+import { SeededRandom } from '../../test/support/seeded-random.ts';
 import { appendSection, commandLine, cpuContext, ms, Samples, sectionHeader, table, numericArgs } from '../../build/lib/bench-report.ts';
 
 const options = numericArgs({ seeds: 1_000, editors: 3, steps: 60 });
@@ -65,11 +66,10 @@ function mapsAndDeletions(targetBytes: number): Uint8Array {
 function scatteredText(targetBytes: number): Uint8Array {
   const doc = new Y.Doc();
   const text = doc.getText('content');
-  let seed = 1;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = new SeededRandom(1);
   while (Y.encodeStateAsUpdate(doc).length < targetBytes) {
     Y.transact(doc, () => {
-      for (let i = 0; i < 2_000; i++) text.insert(Math.floor(next() * (text.length + 1)), '字');
+      for (let i = 0; i < 2_000; i++) text.insert(random.int(0, text.length), '字');
     });
   }
   return Y.encodeStateAsUpdate(doc);

@@ -16,10 +16,10 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchHomeserver } from './lib/govdesk.ts';
+import { benchHomeserver } from '../test/harness/govdesk.ts';
 import { appendSection, commandLine, cpuContext, mib, ms, numericArgs, sectionHeader, table } from '../../build/lib/bench-report.ts';
-import { GOVDESK_BENCH_ENV } from './lib/targets.ts';
-import { Random } from './lib/wire.ts';
+import { GOVDESK_BENCH_ENV } from './sync/targets.ts';
+import { SeededRandom } from '../../test/support/seeded-random.ts';
 import { runJoinCase, runLatencyCase, runThroughputCase, type JoinResultSet, type LatencyResult, type StormResult, type ThroughputResult, type ThroughputStep, type Window } from './sync/cases.ts';
 import { buildDocument, type BenchDocument } from './sync/document.ts';
 import type { PhaseResult } from './sync/load.ts';
@@ -67,7 +67,7 @@ const busyAtStart = await busyProcesses();
 console.log(`other processes using the CPU at start: ${busyAtStart}`);
 const homeserver = await benchHomeserver();
 const kinds: ServerKind[] = ['govdesk', 'reference', ...(args.leveldb ? (['reference-leveldb'] as const) : [])];
-const random = new Random(args.seed);
+const random = new SeededRandom(args.seed);
 
 /** Starts a fresh server process of `kind`, runs `body`, stops it; an error is recorded instead of ending the bench. */
 async function withServer<T>(kind: ServerKind, body: (server: BenchServer) => Promise<T>, profileDir?: string): Promise<T | { error: string }> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -28,6 +29,14 @@ export const SyncServerConfig = z.object({
   /** When set, /metrics wants `Authorization: Bearer <metricsToken>`; when not, it answers loopback clients only. */
   metricsToken: z.string().min(16).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Names this process in GET /healthz, so that whoever started it can tell it from another process answering on
+   * the same port (`npm start` passes a fresh one). Random for each start when not set.
+   */
+  instanceId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'at most 128 letters, digits, ".", "_", ":" or "-"')
+    .default(() => randomUUID()),
   limits: z
     .object({
       /** Largest WebSocket message accepted (fragments counted together); a larger one closes the socket with 1009. */
@@ -74,6 +83,7 @@ const ENV: Record<string, string[]> = {
   GOVDESK_SYNC_DIRECTORY_FILE: ['directoryFile'],
   GOVDESK_SYNC_LOG_LEVEL: ['logLevel'],
   GOVDESK_SYNC_METRICS_TOKEN: ['metricsToken'],
+  GOVDESK_SYNC_INSTANCE_ID: ['instanceId'],
   GOVDESK_SYNC_MAX_FRAME_BYTES: ['limits', 'maxFrameBytes'],
   GOVDESK_SYNC_MAX_BODY_BYTES: ['limits', 'maxBodyBytes'],
   GOVDESK_SYNC_MAX_BUFFERED_BYTES: ['limits', 'maxBufferedBytesPerConnection'],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiError, Classification, CreateDocumentRequest, syncApi, type RouteSpec } from '@govdesk/shared';
+import { API_ERRORS, ApiError, Classification, CreateDocumentRequest, type ApiErrorCode, type RouteSpec } from '@govdesk/shared';
 
 const requestClassification: unknown = CreateDocumentRequest.shape.classification;
 
@@ -16,29 +16,23 @@ const schema = (type: z.ZodType) =>
 const json = (type: z.ZodType) => ({ 'application/json': { schema: schema(type) } });
 
 /**
- * The errors a route may answer: those its entry in the table names, and those every route of its kind gets from the
- * HTTP layer (http/router.ts, http/api.ts), which the table leaves out.
+ * The errors a route may answer, by status: those its entry in the table names, and those every route of its kind
+ * gets from the HTTP layer (http/router.ts, http/api.ts), which the table leaves out.
  */
-function errorsOf(spec: RouteSpec): Record<number, string[]> {
-  const errors: Record<number, string[]> = {};
-  const add = (status: number, codes: string) => {
-    for (const code of codes.split('|').map((part) => part.trim())) if (!errors[status]?.includes(code)) (errors[status] ??= []).push(code);
-  };
-  for (const [status, codes] of Object.entries(spec.errors)) add(Number(status), codes);
-  if (spec.auth) add(401, 'unauthorized');
-  if (spec.body) {
-    add(400, 'invalid_request | invalid_json');
-    add(413, 'body_too_large');
-    add(415, 'unsupported_media_type');
-  }
-  if (spec.path.includes(':')) add(400, 'invalid_path');
+function errorsOf(spec: RouteSpec): Record<number, ApiErrorCode[]> {
+  const codes = new Set<ApiErrorCode>(spec.errors);
+  if (spec.auth) codes.add('unauthorized');
+  if (spec.body) for (const code of ['invalid_request', 'invalid_json', 'body_too_large', 'unsupported_media_type'] as const) codes.add(code);
+  if (spec.path.includes(':')) codes.add('invalid_path');
+  const errors: Record<number, ApiErrorCode[]> = {};
+  for (const code of codes) (errors[API_ERRORS[code]] ??= []).push(code);
   return errors;
 }
 
-/** The OpenAPI 3.1 description of the JSON API, built from the route table both ends use. */
-export function openApiDocument(version: string): Record<string, unknown> {
+/** The OpenAPI 3.1 description of the JSON API as served: the features' route tables (shared/src/sync-api), by operation name. */
+export function openApiDocument(version: string, served: ReadonlyMap<string, RouteSpec>): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [operationId, spec] of Object.entries(syncApi) as [string, RouteSpec][]) {
+  for (const [operationId, spec] of served) {
     const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
     const parameters = [...spec.path.matchAll(/:([A-Za-z]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
     const responses: Record<string, unknown> = { [spec.status]: { description: 'Success', content: json(spec.response) } };
@@ -61,7 +55,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       summary: 'Document sync over WebSocket (the stock y-websocket protocol)',
       description:
         'Upgrade to a WebSocket with `?token=<accessToken>` (or a Bearer header). Refused before the upgrade with 401 (no, forged or expired session), ' +
-        '403 (no right on the document) or 429 (too many connections). Messages are y-protocols sync (step 1, step 2, update) and awareness. ' +
+        '403 (no right on the document) or 429 (too many connections), or with the error a feature refuses it with. Messages are y-protocols sync (step 1, step 2, update) and awareness. ' +
         'Updates from readers and commenters are dropped. Close codes: 1001 server shutting down, 1009 frame too large, 4400 malformed frame, ' +
         '4401 session ended, 4403 access revoked (4400-4499: do not reconnect), 4500 storage failure, 4508 slow consumer, 4520 document reloaded, ' +
         '4529 rate limited (reconnect).',
@@ -73,7 +67,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: { 101: { description: 'Switching protocols' }, 401: { description: 'unauthorized' }, 403: { description: 'no_access' }, 429: { description: 'too_many_connections' } },
     },
   };
-  paths['/healthz'] = { get: { operationId: 'health', summary: 'Liveness and readiness', security: [], responses: { 200: { description: '{"status":"ok"}' }, 503: { description: 'shutting down' } } } };
+  paths['/healthz'] = { get: { operationId: 'health', summary: 'Liveness and readiness', security: [], responses: { 200: { description: '{"status":"ok","instance":"<instance ID>"}' }, 503: { description: 'shutting down' } } } };
   paths['/metrics'] = {
     get: { operationId: 'metrics', summary: 'Prometheus metrics (bearer metrics token when configured, else loopback only)', security: [], responses: { 200: { description: 'text/plain; version=0.0.4' }, 403: { description: 'not_allowed' } } },
   };

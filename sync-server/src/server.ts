@@ -3,17 +3,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { canWriteContent } from '@govdesk/shared';
-import { registerSessionRoutes } from './auth/routes.ts';
 import { SessionService } from './auth/sessions.ts';
 import { TokenSigner } from './auth/tokens.ts';
 import type { SyncServerConfig } from './config.ts';
 import { DirectoryService } from './directory/directory-service.ts';
-import { registerDirectoryRoutes } from './directory/routes.ts';
 import { DocumentService } from './documents/document-service.ts';
-import { registerDocumentRoutes } from './documents/routes.ts';
-import { bearerToken } from './http/api.ts';
-import { forbidden, HttpError } from './http/errors.ts';
-import { KeyedRateLimiter } from './http/rate-limit.ts';
+import { DomainError } from './domain-error.ts';
+import { EventBus } from './events.ts';
+import type { Feature } from './feature.ts';
+import { FEATURES } from './features.ts';
+import { Hooks } from './hooks.ts';
+import { Api, bearerToken } from './http/api.ts';
 import { Router } from './http/router.ts';
 import type { Logger } from './logger.ts';
 import { SyncMetrics } from './metrics/metrics.ts';
@@ -41,43 +41,60 @@ const isLoopback = (address: string | undefined) => address === '127.0.0.1' || a
 const sameSecret = (given: string | undefined, expected: string) =>
   given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 
-/** The composition root: storage, services, HTTP routes and the document WebSocket. */
-export async function createSyncServer(config: SyncServerConfig, log: Logger, storage: Storage = openSqliteStorage(config.dataDir)): Promise<SyncServer> {
+export interface SyncServerOptions {
+  /** Where everything is kept; SQLite in `config.dataDir` unless given (tests wrap it to provoke failures). */
+  storage?: Storage;
+  /** Features served after those of features.ts (tests add fixtures). */
+  features?: readonly Feature[];
+}
+
+/**
+ * The composition root: storage, services, the hub, the features with their
+ * routes and hooks, and the document WebSocket. Services announce what
+ * happened on the event bus and the hub listens, so neither refers to the other.
+ */
+export async function createSyncServer(config: SyncServerConfig, log: Logger, options: SyncServerOptions = {}): Promise<SyncServer> {
+  const storage = options.storage ?? openSqliteStorage(config.dataDir);
   const metrics = new SyncMetrics();
   const directory = await DirectoryService.open(storage.directory, config.directoryFile);
   const signer = new TokenSigner(config.sessionSecret ? Buffer.from(config.sessionSecret) : await storage.sessionKey());
 
-  // The hub and the services point at each other through callbacks; `hub` is assigned below, before any request is served.
-  let hub: DocumentHub | null = null;
-  const sessions = new SessionService(signer, storage.sessions, directory, config, (sessionId) => hub?.sessionEnded(sessionId));
-  const documents = new DocumentService(storage.documents, directory, (documentId) => {
-    hub?.rightsChanged(documentId).catch((error: unknown) => log.error({ err: error, documentId }, 'could not apply a change of rights to open connections'));
-  });
-  hub = new DocumentHub({
+  const events = new EventBus(log);
+  const sessions = new SessionService(signer, storage.sessions, directory, config, events);
+  const documents = new DocumentService(storage.documents, directory, events);
+  // The hub tells the features' hooks; each feature adds its own below, when it is set up (after the hub, which
+  // features may use) and before any request is served.
+  const hooks = new Hooks(log);
+  const hub = new DocumentHub({
     store: storage.content,
-    hooks: { canWrite: canWriteContent, currentRole: (userId, documentId) => documents.roleOf(userId, documentId), sessionExpiresAt: (sessionId) => sessions.expiresAt(sessionId) },
+    access: { canWrite: canWriteContent, currentRole: (userId, documentId) => documents.roleOf(userId, documentId), sessionExpiresAt: (sessionId) => sessions.expiresAt(sessionId) },
+    events,
+    hooks,
     metrics,
     log,
     limits: config.limits,
     storage: config.storage,
   });
-  const documentHub = hub;
 
   let stopping = false;
   const router = new Router();
-  router.add('GET', '/healthz', () => (stopping ? { status: 503, body: { status: 'stopping' } } : { body: { status: 'ok' } }));
+  // The instance ID lets a launcher tell this process from another one answering on the same port.
+  router.add('GET', '/healthz', () => ({ status: stopping ? 503 : 200, body: { status: stopping ? 'stopping' : 'ok', instance: config.instanceId } }));
   router.add('GET', '/metrics', async ({ req, res }) => {
     const allowed = config.metricsToken ? sameSecret(bearerToken(req), config.metricsToken) : isLoopback(req.socket.remoteAddress);
-    if (!allowed) throw forbidden('not_allowed', 'metrics need the metrics token');
+    if (!allowed) throw new DomainError('not_allowed', 'metrics need the metrics token');
     const text = await metrics.registry.metrics();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
     res.end(text);
     return undefined;
   });
-  router.add('GET', '/api/openapi.json', () => ({ body: openApiDocument(VERSION) }));
-  registerSessionRoutes(router, sessions, new KeyedRateLimiter(config.limits.sessionsPerMinute / 60, config.limits.sessionsPerMinute), config.limits.maxBodyBytes);
-  registerDirectoryRoutes(router, sessions, directory, config.limits.maxBodyBytes);
-  registerDocumentRoutes(router, sessions, documents, config.limits.maxBodyBytes, async (documentId) => documentHub.digestOf(documentId) ?? describeStoredContent(storage.content, documentId));
+  const api = new Api(router, sessions, config.limits.maxBodyBytes);
+  router.add('GET', '/api/openapi.json', () => ({ body: openApiDocument(VERSION, api.served) }));
+  const digestOf = async (documentId: string) => hub.digestOf(documentId) ?? describeStoredContent(storage.content, documentId);
+  for (const feature of [...FEATURES, ...(options.features ?? [])]) {
+    const featureHooks = await feature.setup({ config, log: log.child({ feature: feature.name }), api, events, sessions, directory, documents, digestOf });
+    if (featureHooks) hooks.add(feature.name, featureHooks);
+  }
 
   const httpServer = createServer((req, res) => {
     const started = performance.now();
@@ -91,7 +108,7 @@ export async function createSyncServer(config: SyncServerConfig, log: Logger, st
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxFrameBytes, perMessageDeflate: false });
-  const onUpgrade = createUpgradeHandler({ hub: documentHub, sessions, documents, wss, metrics, log });
+  const onUpgrade = createUpgradeHandler({ hub, sessions, documents, hooks, wss, metrics, log });
   httpServer.on('upgrade', (req, socket, head) => {
     if (stopping) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -123,7 +140,7 @@ export async function createSyncServer(config: SyncServerConfig, log: Logger, st
       clearInterval(sweeper);
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
-      await documentHub.close();
+      await hub.close();
       wss.close();
       httpServer.closeAllConnections();
       await closed;
@@ -132,5 +149,3 @@ export async function createSyncServer(config: SyncServerConfig, log: Logger, st
     },
   };
 }
-
-export { HttpError };

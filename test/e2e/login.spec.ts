@@ -38,14 +38,28 @@ test.describe('first screen and login', () => {
     await expect(page.getByRole('heading', { name: '政务协同桌面' })).toBeVisible();
   });
 
-  test('switches to English and back', async ({ page, desktopApp }) => {
+  test('switches to English and back, for every window of the app', async ({ page, context, desktopApp }) => {
     await page.goto(desktopApp.url);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
     await page.getByRole('button', { name: 'English' }).click();
     await expect(page.getByRole('heading', { name: 'GovDesk' })).toBeVisible();
     await expect(page.getByRole('textbox', { name: 'Server', exact: true })).toBeVisible();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     await page.screenshot({ path: path.join(screenshotDir, 'login-en.png') });
+
+    // Core keeps the choice: a reload, and another window of the same app, start in English.
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'GovDesk' })).toBeVisible();
+    const other = await context.newPage();
+    await other.goto(desktopApp.url);
+    await expect(other.getByRole('heading', { name: 'GovDesk' })).toBeVisible();
+    await expect(other.locator('html')).toHaveAttribute('lang', 'en');
+
+    // And a switch in one window reaches the other.
     await page.getByRole('button', { name: '中文' }).click();
     await expect(page.getByLabel('服务器地址')).toBeVisible();
+    await expect(other.getByLabel('服务器地址')).toBeVisible();
+    await expect(other.locator('html')).toHaveAttribute('lang', 'zh-CN');
   });
 
   test('refuses to open without the launch secret', async ({ page, desktopApp }) => {

@@ -1,27 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import type { Directory, SessionTokens } from '@govdesk/shared';
 import type { RunningHomeserver } from '../../build/homeserver/index.ts';
-import { repoRoot } from '../../build/lib/paths.ts';
+import { askHealth, startService, waitForHealthy } from '../../build/lib/services.ts';
 import type { TestUser } from './matrix.ts';
 
 /**
- * A real sync-server process for a test: its own data directory (kept across
- * restarts), its own directory file, the real test homeserver as the only
- * allowed homeserver.
+ * A real sync-server process for a test or a bench — the one way both start
+ * one: its own data directory (kept across restarts, its log file
+ * `sync-server.log` in it), its own directory file, the real test homeserver
+ * as the only allowed homeserver. It is watched as a child (`npm start`'s
+ * `startService`): if it exits while starting, the start fails at once with
+ * its last lines; and it counts as started only when /healthz answers with
+ * the instance ID it was given, never when another process answers on its port.
  */
 export interface SyncServerProcess {
   url: string;
   wsUrl: string;
   port: number;
   dataDir: string;
+  /** The ID it was started with (GOVDESK_SYNC_INSTANCE_ID), which its /healthz reports. */
+  instanceId: string;
   child: ChildProcess;
   /** Every log line the server printed, parsed. */
   logs: Record<string, unknown>[];
+  /** The exit code; null when a signal ended it. */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts the server again on the same data directory and port. */
@@ -40,50 +47,61 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govdesk-sync-'));
   const directoryFile = path.join(dataDir, 'directory.json');
   writeFileSync(directoryFile, JSON.stringify(options.directory));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'sync-server/src/main.ts')], {
+  const instanceId = randomUUID();
+  const service = startService('sync-server', 'sync-server/src/main.ts', [], {
+    logDir: dataDir,
+    // Only what the test sets: a developer's own GOVDESK_SYNC_* settings must not change what a test sees.
+    baseEnv: { PATH: process.env.PATH },
     env: {
-      PATH: process.env.PATH,
       GOVDESK_SYNC_PORT: String(options.port ?? 0),
       GOVDESK_SYNC_DATA_DIR: dataDir,
       GOVDESK_SYNC_DIRECTORY_FILE: directoryFile,
       GOVDESK_SYNC_HOMESERVERS: JSON.stringify({ [options.homeserver.serverName]: options.homeserver.baseUrl }),
       GOVDESK_SYNC_LOG_LEVEL: 'debug',
       ...options.env,
+      GOVDESK_SYNC_INSTANCE_ID: instanceId,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      logs.push(entry);
-      if (entry.msg === 'sync-server listening') resolve(entry.port as number);
-    });
-    void exited.then((code) => reject(new Error(`the sync-server exited with ${code} while starting:\n${stderr}\n${JSON.stringify(logs.slice(-5))}`)));
+  service.onLine((line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // Not a log entry (Node's own warnings); it is in the log file.
+    }
   });
-  const server: SyncServerProcess = {
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/docs`,
-    port,
-    dataDir,
-    child,
-    logs,
-    exited,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-    restart: () => startSyncServer({ ...options, dataDir, port }),
-  };
-  return server;
+  const exited = service.exited.then(() => service.child.exitCode);
+  try {
+    const listening = await service.line(/"msg":"sync-server listening"/);
+    const port = (JSON.parse(listening.input as string) as { port: number }).port;
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHealthy(service, `${url}/healthz`, instanceId);
+    return {
+      url,
+      wsUrl: `ws://127.0.0.1:${port}/docs`,
+      port,
+      dataDir,
+      instanceId,
+      child: service.child,
+      logs,
+      exited,
+      async stop(signal = 'SIGTERM') {
+        if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill(signal);
+        return exited;
+      },
+      restart: () => startSyncServer({ ...options, dataDir, port }),
+    };
+  } catch (error) {
+    // A server that is not ours to use (it never became healthy) must not outlive the failed start.
+    await service.stop();
+    throw error;
+  }
+}
+
+/** Whether the server answers /healthz as itself (its instance ID), within 5 s. */
+export async function healthy(server: SyncServerProcess): Promise<boolean> {
+  const answer = await askHealth(`${server.url}/healthz`);
+  return answer !== null && answer.ok && answer.instance === server.instanceId;
 }
 
 /** What a desktop client does to log in: ask the homeserver for an OpenID token, exchange it for a session. */

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { seededRandom } from '../../../test/support/seeded-random.ts';
+import { SeededRandom } from '../../../test/support/seeded-random.ts';
 
 /**
  * A synthetic editing trace with the statistics of crdt-benchmarks' B4
@@ -22,7 +22,7 @@ export interface Trace {
 }
 
 export function generateB4Trace(seed = 4, tail = 10_000): Trace {
-  const random = seededRandom(seed);
+  const random = new SeededRandom(seed);
   const doc = new Y.Doc();
   const text = doc.getText('body');
   const updates: Uint8Array[] = [];
@@ -36,15 +36,15 @@ export function generateB4Trace(seed = 4, tail = 10_000): Trace {
   let inserts = 0;
   let deletes = 0;
   while (inserts + deletes < total) {
-    if (random() < 0.02) cursor = Math.floor(random() * (text.length + 1));
+    if (random.chance(0.02)) cursor = random.int(0, text.length);
     // Deletions are spread so both counts end exactly where B4 ends.
-    const deleteNow = deletes < B4.deletes && cursor > 0 && (inserts >= B4.inserts || random() < (B4.deletes - deletes) / (total - inserts - deletes));
+    const deleteNow = deletes < B4.deletes && cursor > 0 && (inserts >= B4.inserts || random.chance((B4.deletes - deletes) / (total - inserts - deletes)));
     if (deleteNow) {
       text.delete(cursor - 1, 1);
       cursor -= 1;
       deletes += 1;
     } else {
-      text.insert(cursor, String.fromCharCode(0x4e00 + Math.floor(random() * 3500)));
+      text.insert(cursor, String.fromCharCode(0x4e00 + random.int(0, 3499)));
       cursor += 1;
       inserts += 1;
     }

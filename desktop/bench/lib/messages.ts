@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../test/support/seeded-random.ts';
+import { SeededRandom } from '../../../test/support/seeded-random.ts';
 
 /**
  * Generated Chinese government messages, the kind a 粤政易 work group carries:
@@ -11,14 +11,13 @@ const ACTIONS = ['请于{d}前报送{t}相关材料', '关于{t}的通知已印�
 const DAYS = ['本周五', '下周一', '月底', '3月15日', '6月30日', '9月10日', '12月20日', '明天下班', '本月20日', '下周三'];
 
 export function messageGenerator(seed = 1): () => string {
-  const random = seededRandom(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const random = new SeededRandom(seed);
   return () =>
-    pick(ACTIONS)
-      .replace('{t}', pick(TOPICS))
-      .replace('{u}', pick(UNITS))
-      .replace('{d}', pick(DAYS))
-      .replaceAll('{n}', () => String(1 + Math.floor(random() * 60)));
+    random.pick(ACTIONS)
+      .replace('{t}', random.pick(TOPICS))
+      .replace('{u}', random.pick(UNITS))
+      .replace('{d}', random.pick(DAYS))
+      .replaceAll('{n}', () => String(random.int(1, 60)));
 }
 
 /** Substrings searched for, from common to absent, each at least three characters (the trigram index's unit). */

@@ -1,4 +1,4 @@
-import { RpcError, type DesktopContract, type Handlers } from '@govdesk/shared';
+import { Language, RpcError, type DesktopContract, type Handlers } from '@govdesk/shared';
 import { DocumentsService } from './documents/documents-service.ts';
 import { CoreEvents, ShellEventStream } from './events.ts';
 import { createCoreMetrics, type CoreMetrics } from './metrics.ts';
@@ -10,6 +10,8 @@ import { storeSecrets, type SecretStore } from './store/secrets.ts';
 
 export type { SecretStore } from './store/secrets.ts';
 export type { CoreMetrics } from './metrics.ts';
+
+const LANGUAGE_SETTING = 'app.language';
 
 export interface CoreOptions {
   /** Where the LocalStore lives (Electron: app.getPath('userData'); browser mode: its data directory). */
@@ -94,6 +96,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       'app.reconnect': () => {
         documents.reconnect();
         return { ok: true as const };
+      },
+      // The UI language is the device's, not the user's: the login screen needs it before anyone is logged in.
+      'app.language': () => ({ language: store.settings.get(LANGUAGE_SETTING, Language) ?? 'zh-CN' }),
+      'app.setLanguage': (choice) => {
+        store.settings.set(LANGUAGE_SETTING, choice.language);
+        // Every window follows, and so does Electron main (its menus), which sees every core event.
+        events.emit('app.language', choice);
+        return choice;
       },
       'session.login': (params) => session.login(params),
       'session.current': () => session.current(),

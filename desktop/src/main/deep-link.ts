@@ -4,8 +4,10 @@ import { DEEP_LINK_SCHEME } from './identity.ts';
 /**
  * govdesk:// links, which any web page or mail can contain, are untrusted
  * input. They are parsed with URL and must name one of the routes of
- * DeepLinkRoute exactly; nothing else reaches the renderer. Host and path
- * together form the route: govdesk://documents/d_… → /documents/d_…
+ * DeepLinkRoute exactly — shared's `linkableRoutes`, the same values the
+ * renderer's feature registry binds to pages; nothing else reaches the
+ * renderer. Host and path together form the route: govdesk://documents/d_…
+ * → /documents/d_…
  */
 
 const MAX_LENGTH = 2048;

@@ -10,8 +10,6 @@
  */
 export const APP_ID = 'org.govdesk.desktop';
 
-export const PRODUCT_NAME = 'GovDesk';
-
 /** The privileged scheme the renderer is served from, and its one host: app://govdesk/ */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'govdesk';

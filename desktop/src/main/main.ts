@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { app, dialog, session, type BrowserWindow } from 'electron';
+import { createApiClient, desktopContract, type Language } from '@govdesk/shared';
 import { registerAppScheme, serveAppScheme } from './app-protocol.ts';
 import { CacheKeyUnreadableError, loadOrCreateCacheKey } from './cache-key.ts';
 import { appFiles, readShellConfig } from './config.ts';
@@ -78,7 +79,8 @@ function run(): void {
     });
 
   async function ready(): Promise<void> {
-    const strings: MainStrings = STRINGS[languageOf(app.getLocale())];
+    // The system's language until core, which keeps the user's choice, is running.
+    let strings: MainStrings = STRINGS[languageOf(app.getLocale())];
     denyAllPermissions(session.defaultSession, log);
     const files = appFiles(app.getAppPath());
     serveAppScheme(files.rendererDir);
@@ -106,6 +108,11 @@ function run(): void {
     const dataDir = path.join(userData, 'core');
     const indicator = new UnreadIndicator(strings, { show: () => windows?.focus(), quit: () => app.quit() });
     const notifier = new Notifier();
+    const followLanguage = (language: Language) => {
+      strings = STRINGS[language];
+      installApplicationMenu(strings);
+      indicator.setStrings(strings);
+    };
     const core: CoreConnection = new CoreConnection({
       spawn: () => spawnCoreProcess(files.coreHost),
       startOptions: {
@@ -116,7 +123,11 @@ function run(): void {
         secretsInShell: true,
       },
       secrets: createEncryptedSecretStore(path.join(userData, 'secrets.json'), encryptor, log),
-      onEvent: (event, payload) => windows?.broadcast(event, payload),
+      onEvent: (event, payload) => {
+        // Validated against the contract by CoreConnection: an app.language payload is { language }.
+        if (event === 'app.language') followLanguage((payload as { language: Language }).language);
+        windows?.broadcast(event, payload);
+      },
       onShellEvent: (message) => {
         if (message.event === 'shell.badge') indicator.update(message.payload.unread, windows?.all() ?? []);
         else
@@ -161,6 +172,13 @@ function run(): void {
       app.quit();
       return;
     }
+
+    // Main's own calls into core go through the same typed, validated client as the renderer's.
+    const fromMain = createApiClient(desktopContract, { invoke: (method, params) => core.request(method, params, 'main'), on: () => () => {} });
+    await fromMain.call('app.language').then(
+      ({ language }) => followLanguage(language),
+      (error: unknown) => log('the language could not be read from core; menus stay in the system language', { error: String(error) }),
+    );
 
     let stopping: Promise<void> | null = null;
     let coreClosed = false;

@@ -2,7 +2,7 @@ import { app, dialog, Menu } from 'electron';
 import { applicationMenuTemplate } from './menu-template.ts';
 import type { MainStrings } from './strings.ts';
 
-/** The application menu in the language of app.getLocale() (strings.ts picks it). */
+/** The application menu in the language of `strings`; installed again when the user chooses another language. */
 export function installApplicationMenu(strings: MainStrings): void {
   const showAbout = () => {
     const text = strings.dialogs.about(app.getVersion());

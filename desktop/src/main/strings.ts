@@ -1,9 +1,12 @@
+import type { Language } from '@govdesk/shared';
+
 /**
  * Everything Electron main shows in words: menus, tray, dialogs. Chinese
- * first, like the renderer; English when the system locale is English.
+ * first, like the renderer. Once core runs, main follows the language core
+ * keeps (the one the user chose in the app, main.ts); before that — the
+ * keyring and cache-key dialogs, a failed start — nobody has chosen yet, and
+ * main goes by the system locale.
  */
-
-export type Language = 'zh-CN' | 'en';
 
 /** app.getLocale() is e.g. zh-CN, zh-TW, en-US, en-GB, de. */
 export function languageOf(locale: string): Language {

@@ -9,26 +9,39 @@ import { trayIconPng } from './tray-icon.ts';
  * on Windows. macOS gets no tray icon, as in Element: the dock is its place.
  */
 export class UnreadIndicator {
-  readonly #strings: MainStrings;
+  #strings: MainStrings;
+  readonly #actions: { show(): void; quit(): void };
   readonly #tray: Tray | null;
   #unread = 0;
 
   constructor(strings: MainStrings, actions: { show(): void; quit(): void }) {
     this.#strings = strings;
+    this.#actions = actions;
     if (process.platform === 'darwin') {
       this.#tray = null;
       return;
     }
     this.#tray = new Tray(this.#image(0));
-    this.#tray.setToolTip(strings.tray.tooltip(0));
-    this.#tray.setContextMenu(
+    this.#label();
+    this.#tray.on('click', () => actions.show());
+  }
+
+  /** The user chose another language in the app. */
+  setStrings(strings: MainStrings): void {
+    this.#strings = strings;
+    this.#label();
+  }
+
+  #label(): void {
+    const strings = this.#strings;
+    this.#tray?.setToolTip(strings.tray.tooltip(this.#unread));
+    this.#tray?.setContextMenu(
       Menu.buildFromTemplate([
-        { label: strings.tray.show, click: () => actions.show() },
+        { label: strings.tray.show, click: () => this.#actions.show() },
         { type: 'separator' },
-        { label: strings.tray.quit, click: () => actions.quit() },
+        { label: strings.tray.quit, click: () => this.#actions.quit() },
       ]),
     );
-    this.#tray.on('click', () => actions.show());
   }
 
   /** Whether closing the window can leave the app running in the tray. */

@@ -1,15 +1,22 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { createApiClient, desktopContract } from '@govdesk/shared';
 import { App } from './app/App.tsx';
+import { createRegistry } from './app/registry.ts';
 import './app/global.css';
-import { I18nProvider } from './i18n/i18n.tsx';
+import { CoreProvider } from './data/core.tsx';
+import { features } from './features.ts';
+import { CoreLanguage } from './i18n/i18n.tsx';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root is missing from index.html');
 createRoot(root).render(
   <StrictMode>
-    <I18nProvider>
-      <App />
-    </I18nProvider>
+    {/* window.govdesk: the Electron preload's or browser mode's bridge, the renderer's only way to core. */}
+    <CoreProvider api={createApiClient(desktopContract, window.govdesk)}>
+      <CoreLanguage>
+        <App registry={createRegistry(features)} />
+      </CoreLanguage>
+    </CoreProvider>
   </StrictMode>,
 );

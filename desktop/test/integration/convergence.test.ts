@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestOrganisation } from '../../../test/support/organisation.ts';
 import { startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
-import { convergenceRig, type ConvergenceRig } from '../../../test/support/convergence.ts';
+import { convergenceRig, type ConvergenceRig } from '../../../test/support/convergence-rig.ts';
 
 /**
  * 300 seeded runs of two desktop cores editing one document while their

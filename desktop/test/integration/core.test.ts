@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLASSIFIED_REFUSAL, createDispatcher, desktopContract } from '@govdesk/shared';
 import { createCore } from '../../src/core/core.ts';
 import { WrongKeyError } from '../../src/core/store/local-store.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
@@ -222,6 +223,54 @@ describe('desktop core', () => {
     expect(raw.includes(Buffer.from('不可明文'))).toBe(false);
     expect(raw.includes(Buffer.from(org.zhang.userId))).toBe(false);
     expect(raw.subarray(0, 16).toString()).not.toBe('SQLite format 3\u0000');
+  });
+
+  it('keeps the UI language of the device across restarts and tells every window when it changes', async () => {
+    const a = await newCore();
+    expect(await a.api.call('app.language')).toEqual({ language: 'zh-CN' });
+    const told: unknown[] = [];
+    const stop = a.api.on('app.language', (choice) => told.push(choice));
+    expect(await a.api.call('app.setLanguage', { language: 'en' })).toEqual({ language: 'en' });
+    stop();
+    expect(told).toEqual([{ language: 'en' }]);
+    // Before anyone logs in: the login screen needs it too.
+    expect(await a.api.call('session.current')).toBeNull();
+    const restarted = await a.restart();
+    cores.push(restarted);
+    expect(await restarted.api.call('app.language')).toEqual({ language: 'en' });
+  });
+
+  it('refuses classified material itself (涉密不上网), offline too, with the code documents.create declares', async () => {
+    const a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    const request = { title: '秘密★1年 关于某项工程的报告', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' } as const;
+    const refusal = (path: string) => ({ code: CLASSIFIED_REFUSAL.code, message: CLASSIFIED_REFUSAL['zh-CN'], details: [{ path, code: CLASSIFIED_REFUSAL.code }] });
+    // Core's own dispatcher, as the core process and browser mode run it: no renderer-side check in front.
+    const host = createDispatcher(desktopContract, a.core.handlers);
+
+    a.proxy.cut();
+    await expect(a.api.call('documents.create', request)).rejects.toMatchObject(refusal('title'));
+    await expect(host('documents.create', request, { origin: 'test' })).resolves.toMatchObject({ ok: false, error: refusal('title') });
+    // A 密级 given as the classification is refused as such, not as a malformed request.
+    await expect(host('documents.create', { ...request, title: '关于某项工程的报告', classification: '机密' }, { origin: 'test' })).resolves.toMatchObject({ ok: false, error: refusal('classification') });
+    // The documents service applies the rule too, for a caller that is not the contract.
+    await expect(Promise.resolve().then(() => a.core.handlers['documents.create'](request, { origin: 'test' }))).rejects.toMatchObject(refusal('title'));
+    // The same request with an ordinary title does set off for the server: the refusals above were this device's.
+    await expect(a.api.call('documents.create', { ...request, title: '关于某项工程的报告' })).rejects.toMatchObject({ code: 'sync_server_unreachable' });
+
+    a.proxy.restore();
+    await expect(a.api.call('documents.create', request)).rejects.toMatchObject(refusal('title'));
+    const created = await a.api.call('documents.create', { ...request, title: '关于某项工程的报告' });
+    expect(created.title).toBe('关于某项工程的报告');
+  });
+
+  it("passes on the sync-server's refusals that a method declares, as they are", async () => {
+    const a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    await expect(a.api.call('documents.open', { documentId: 'd_0123456789abcdefghijAB' })).rejects.toMatchObject({ code: 'not_found' });
+    const document = await a.api.call('documents.create', { title: '内部通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
+    // Someone the directory does not know as a civil servant may not see an internal document.
+    await expect(a.api.call('documents.share', { documentId: document.id, share: { principal: { type: 'user', userId: '@nobody:localhost' }, role: 'reader' } })).rejects.toMatchObject({ code: 'internal_to_external' });
   });
 
   it("gives readers the document but their edits never reach anyone", async () => {

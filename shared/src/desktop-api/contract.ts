@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { Me } from '../directory/schema.ts';
+import { classifiedFields, CLASSIFIED_REFUSAL } from '../documents/classified.ts';
 import { CreateDocumentRequest, DocumentId, DocumentSummary, Share, ShareRequest } from '../documents/schema.ts';
 import { method, type ContractSpec } from '../rpc/contract.ts';
+import { RpcError } from '../rpc/envelope.ts';
 import { LoginParams, SessionInfo } from '../session/schema.ts';
-import { DeepLinkRoute } from './shell.ts';
+import { DeepLinkRoute } from './routes.ts';
 
 const None = z.object({}).strict();
 
@@ -12,6 +14,11 @@ export const AppDefaults = z.object({
   homeserverUrl: z.url().nullable(),
 });
 export type AppDefaults = z.infer<typeof AppDefaults>;
+
+/** The languages of the UI, Chinese first. Core keeps the choice; the renderer and Electron main follow it. */
+export const Language = z.enum(['zh-CN', 'en']);
+export type Language = z.infer<typeof Language>;
+const LanguageChoice = z.object({ language: Language }).strict();
 
 /** y-protocols messages between the renderer's Y.Doc and core's replica. */
 const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes');
@@ -28,33 +35,71 @@ const DocumentRef = z.object({ documentId: DocumentId }).strict();
 const Ok = z.object({ ok: z.literal(true) });
 
 /**
+ * 涉密不上网 (shared/src/documents/classified.ts) as documents.create answers
+ * it: `classified_refused`, naming the fields. It screens the request as it
+ * came, so it wins over whatever else is wrong with it, and core's documents
+ * service applies it again for any other way a document is created.
+ */
+export function refuseClassified(request: unknown): void {
+  const fields = classifiedFields(request);
+  if (fields.length > 0) throw new RpcError(CLASSIFIED_REFUSAL.code, CLASSIFIED_REFUSAL['zh-CN'], fields);
+}
+
+/**
+ * Error codes shared by several methods.
+ * - `not_logged_in`: the session ended while the call was on its way (another window logged out).
+ * - `no_sync_server`: this installation has no sync-server configured.
+ * - `sync_server_unreachable`: offline, or the sync-server is down.
+ * - `sync_server_error`: the sync-server (or the homeserver it checks logins with) refused or failed in a way the
+ *   method does not word on its own; the message says what happened.
+ */
+const SIGNED_IN = ['not_logged_in'] as const;
+const SYNC_SERVER = ['not_logged_in', 'no_sync_server', 'sync_server_unreachable', 'sync_server_error'] as const;
+
+/**
  * The API between the renderer and core, the same in Electron (preload + IPC)
- * and in browser mode (loopback WebSocket). Methods are `<feature>.<verb>`.
+ * and in browser mode (loopback WebSocket). Methods are `<feature>.<verb>`;
+ * each declares the error codes it fails with, which the renderer's feature
+ * words in its labels (createDispatcher turns any other code into `internal`).
  */
 export const desktopContract = {
   methods: {
     'app.defaults': method(None, AppDefaults),
     /** The network is back (the OS or the browser said so): reconnect now instead of at the next backoff. */
     'app.reconnect': method(None, Ok),
-    'session.login': method(LoginParams, SessionInfo),
+    /** The UI language chosen on this device (zh-CN until someone chooses). */
+    'app.language': method(None, LanguageChoice),
+    /** Chooses the UI language for every window and the shell's menus; an `app.language` event tells them. */
+    'app.setLanguage': method(LanguageChoice, LanguageChoice),
+    'session.login': method(LoginParams, SessionInfo, ['invalid_credentials', 'homeserver_unreachable', 'rate_limited', 'homeserver_error']),
     'session.current': method(None, SessionInfo.nullable()),
     'session.logout': method(None, Ok),
     /** The caller as the organisation directory knows them (cached for offline use); null before the first answer. */
-    'directory.me': method(None, Me.nullable()),
+    'directory.me': method(None, Me.nullable(), SIGNED_IN),
     /** The cached list at once; a fresh one follows as a documents.changed event when the server answers. */
-    'documents.list': method(None, z.object({ documents: z.array(DocumentSummary) })),
-    'documents.create': method(CreateDocumentRequest, DocumentSummary),
-    /** Opens core's replica; `messages` bring the renderer's Y.Doc up to date. */
-    'documents.open': method(DocumentRef, z.object({ document: DocumentSummary, status: DocumentStatus, messages: z.array(Bytes) })),
-    'documents.close': method(DocumentRef, Ok),
+    'documents.list': method(None, z.object({ documents: z.array(DocumentSummary) }), SIGNED_IN),
+    /** `classified_refused` (涉密不上网) is decided on this device, so it holds offline too. */
+    'documents.create': method(CreateDocumentRequest, DocumentSummary, [...SYNC_SERVER, 'classified_refused', 'not_allowed'], { screen: refuseClassified }),
+    /** Opens core's replica; `messages` bring the renderer's Y.Doc up to date. `not_found`: no such document, or no right on it. */
+    'documents.open': method(DocumentRef, z.object({ document: DocumentSummary, status: DocumentStatus, messages: z.array(Bytes) }), [...SYNC_SERVER, 'not_found']),
+    'documents.close': method(DocumentRef, Ok, SIGNED_IN),
     /** A y-protocols message from the renderer's Y.Doc; the reply (SyncStep2 for a SyncStep1) goes back to that renderer only. */
-    'documents.sync': method(z.object({ documentId: DocumentId, message: Bytes }).strict(), z.object({ reply: Bytes.nullable() })),
-    'documents.share': method(z.object({ documentId: DocumentId, share: ShareRequest }).strict(), Share),
+    'documents.sync': method(z.object({ documentId: DocumentId, message: Bytes }).strict(), z.object({ reply: Bytes.nullable() }), [...SIGNED_IN, 'not_open', 'malformed_message']),
+    'documents.share': method(z.object({ documentId: DocumentId, share: ShareRequest }).strict(), Share, [
+      ...SYNC_SERVER,
+      'not_allowed',
+      'not_found',
+      'internal_to_external',
+      'unknown_principal',
+      'last_owner',
+    ]),
   },
   events: {
     'session.changed': SessionInfo.nullable(),
     /** The shell asks the UI to show a route (a govdesk:// deep link, a clicked notification). */
     'app.navigate': z.object({ route: DeepLinkRoute }),
+    /** The UI language changed (in any window). */
+    'app.language': LanguageChoice,
     'documents.sync': z.object({ documentId: DocumentId, message: Bytes }),
     'documents.status': z.object({ documentId: DocumentId, status: DocumentStatus }),
     'documents.changed': z.object({ documents: z.array(DocumentSummary) }),

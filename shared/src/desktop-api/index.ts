@@ -1,4 +1,5 @@
 export * from './contract.ts';
 export * from './csp.ts';
 export * from './shell.ts';
+export * from './routes.ts';
 export * from './mime.ts';

@@ -19,6 +19,3 @@ export const shellEvents = {
 export type ShellEvents = typeof shellEvents;
 export type ShellEventName = keyof ShellEvents;
 export type ShellPayload<E extends ShellEventName> = z.infer<ShellEvents[E]>;
-
-/** In-app routes a govdesk:// deep link may open; anything else is refused. */
-export const DeepLinkRoute = z.string().regex(/^\/(documents(\/d_[A-Za-z0-9_-]{22})?|home)$/, 'not a GovDesk route');

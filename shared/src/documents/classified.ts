@@ -24,3 +24,26 @@ export const CLASSIFIED_REFUSAL = {
   'zh-CN': '涉密信息不得在本系统处理（涉密不上网，上网不涉密）',
   en: 'Classified material (秘密/机密/绝密) must never be handled in GovDesk',
 } as const;
+
+/** A field of a request that carries a 密级, as the refusal names it. */
+export interface ClassifiedField {
+  path: string;
+  code: typeof CLASSIFIED_REFUSAL.code;
+  message: string;
+}
+
+/**
+ * The 涉密不上网 rule for a document's metadata: the fields of a request (its
+ * title, its classification) that carry a 密级. It reads the request as it
+ * came, before its shape is checked: the refusal is what the user must learn,
+ * whatever else is wrong with the request. Empty when nothing is classified.
+ */
+export function classifiedFields(request: unknown): ClassifiedField[] {
+  if (request === null || typeof request !== 'object') return [];
+  const { title, classification } = request as { title?: unknown; classification?: unknown };
+  const fields: ClassifiedField[] = [];
+  const refuse = (path: string) => fields.push({ path, code: CLASSIFIED_REFUSAL.code, message: CLASSIFIED_REFUSAL['zh-CN'] });
+  if (typeof title === 'string' && classifiedMarking(title) !== null) refuse('title');
+  if (typeof classification === 'string' && isClassifiedLevel(classification)) refuse('classification');
+  return fields;
+}

@@ -24,6 +24,20 @@ export class MalformedMessage extends Error {}
  * and updates are fully decoded), so that nothing of a malformed frame takes effect.
  */
 export function decodeMessages(frame: Uint8Array): YMessage[] {
+  return readMessages(frame, true);
+}
+
+/**
+ * Splits a frame into its messages without decoding their payloads (views
+ * into the frame, not copies): for a reader that trusts the sender, such as a
+ * test client reading the server, where decoding every update would cost more
+ * than the work measured.
+ */
+export function splitMessages(frame: Uint8Array): YMessage[] {
+  return readMessages(frame, false);
+}
+
+function readMessages(frame: Uint8Array, validate: boolean): YMessage[] {
   const decoder = decoding.createDecoder(frame);
   const messages: YMessage[] = [];
   try {
@@ -33,10 +47,10 @@ export function decodeMessages(frame: Uint8Array): YMessage[] {
         const syncType = decoding.readVarUint(decoder);
         const payload = decoding.readVarUint8Array(decoder);
         if (syncType === SyncMessage.step1) {
-          Y.decodeStateVector(payload);
+          if (validate) Y.decodeStateVector(payload);
           messages.push({ kind: 'sync-step1', stateVector: payload });
         } else if (syncType === SyncMessage.step2 || syncType === SyncMessage.update) {
-          Y.decodeUpdate(payload);
+          if (validate) Y.decodeUpdate(payload);
           messages.push({ kind: syncType === SyncMessage.step2 ? 'sync-step2' : 'update', update: payload });
         } else {
           throw new MalformedMessage(`unknown sync message type ${syncType}`);

@@ -34,13 +34,28 @@ export const RpcEvent = z.object({
 });
 export type RpcEvent = z.infer<typeof RpcEvent>;
 
-export const RpcFrame = z.discriminatedUnion('kind', [RpcRequest, RpcResponse.options[0], RpcResponse.options[1], RpcEvent]);
+/**
+ * Codes any call may fail with, whatever its method declares: they come from
+ * the channel, not from the method.
+ * - `unknown_method`, `invalid_params`: the caller sent something off-contract (refused before any handler runs);
+ * - `invalid_result`: the host answered off-contract (a host bug, caught at either end);
+ * - `internal`: the host failed unexpectedly, or failed with a code its method does not declare (createDispatcher);
+ * - `core_unavailable`: the shell cannot reach core (stopped, restarting, or a page without the launch secret);
+ * - `forbidden`: Electron main refused the sender (not the main frame of a GovDesk window);
+ * - `invalid_request`: the preload's message to main was not `{ method, params }`.
+ */
+export const CHANNEL_ERRORS = ['unknown_method', 'invalid_params', 'invalid_result', 'internal', 'core_unavailable', 'forbidden', 'invalid_request'] as const;
+export type ChannelErrorCode = (typeof CHANNEL_ERRORS)[number];
 
-/** An error a method reports on purpose; crosses the channel as `{ code, message }`. */
-export class RpcError extends Error {
-  readonly code: string;
+/**
+ * An error a method reports on purpose; crosses the channel as `{ code, message }`.
+ * `Code` narrows what a caller may see: the client types a method's failures
+ * as `RpcError<ErrorCodeOf<C, M>>` (contract.ts).
+ */
+export class RpcError<Code extends string = string> extends Error {
+  readonly code: Code;
   readonly details: unknown;
-  constructor(code: string, message: string, details?: unknown) {
+  constructor(code: Code, message: string, details?: unknown) {
     super(message);
     this.name = 'RpcError';
     this.code = code;

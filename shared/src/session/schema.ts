@@ -17,7 +17,3 @@ export const SessionInfo = z.object({
   homeserverUrl: z.url(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
-
-/** Error codes of session methods, for the UI to word. */
-export const SESSION_ERRORS = ['invalid_credentials', 'homeserver_unreachable', 'rate_limited', 'not_logged_in', 'homeserver_error'] as const;
-export type SessionErrorCode = (typeof SESSION_ERRORS)[number];

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { Me } from '../directory/schema.ts';
+import { CLASSIFIED_REFUSAL } from '../documents/classified.ts';
 import { CreateDocumentRequest, DocumentSummary, Share, ShareRequest } from '../documents/schema.ts';
 import { CreateSessionRequest, RefreshSessionRequest, SessionTokens } from '../session/sync-session.ts';
 
 /**
  * The sync-server's JSON API, declared once: the server validates requests and
- * builds its OpenAPI document from this table; clients call through it.
+ * builds its OpenAPI document from these tables; clients call through them.
  * Paths use `:name` parameters. Every route but session creation and refresh
  * needs `Authorization: Bearer <accessToken>`.
  */
@@ -14,6 +15,41 @@ export const ApiError = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 export type ApiError = z.infer<typeof ApiError>;
+
+/**
+ * Every error code of the API, with the HTTP status it is answered with. The
+ * one place that pairs them: the sync-server's services raise codes and its
+ * HTTP layer looks their status up here, the OpenAPI document groups a
+ * route's codes by it, and clients branch on the code. (`code` stays a plain
+ * string in ApiError, so that a client reads a code added later as an error
+ * rather than as an answer off the contract.)
+ */
+export const API_ERRORS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_path: 400,
+  incomplete_body: 400,
+  unauthorized: 401,
+  invalid_openid_token: 401,
+  invalid_refresh_token: 401,
+  not_allowed: 403,
+  homeserver_not_allowed: 403,
+  internal_to_external: 403,
+  no_access: 403,
+  not_found: 404,
+  unknown_principal: 404,
+  method_not_allowed: 405,
+  last_owner: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  [CLASSIFIED_REFUSAL.code]: 422,
+  rate_limited: 429,
+  too_many_connections: 429,
+  internal: 500,
+  homeserver_unreachable: 502,
+  homeserver_error: 502,
+} as const satisfies Record<string, number>;
+export type ApiErrorCode = keyof typeof API_ERRORS;
 
 const Ok = z.object({ ok: z.literal(true) });
 
@@ -38,13 +74,15 @@ export interface RouteSpec {
   body?: z.ZodType;
   response: z.ZodType;
   status: number;
-  /** Error codes the route may answer with, by HTTP status. */
-  errors: Record<number, string>;
+  /** Error codes the route may answer with (their statuses are in API_ERRORS). */
+  errors: readonly ApiErrorCode[];
 }
 
 const route = <R extends RouteSpec>(spec: R) => spec;
 
-export const syncApi = {
+/** Each table is one feature's part of the API; a sync-server feature serves its table whole. */
+
+export const sessionApi = {
   createSession: route({
     method: 'POST',
     path: '/api/session',
@@ -53,7 +91,7 @@ export const syncApi = {
     body: CreateSessionRequest,
     response: SessionTokens,
     status: 201,
-    errors: { 400: 'invalid_request', 401: 'invalid_openid_token', 403: 'homeserver_not_allowed', 429: 'rate_limited', 502: 'homeserver_unreachable' },
+    errors: ['invalid_request', 'invalid_openid_token', 'homeserver_not_allowed', 'rate_limited', 'homeserver_unreachable', 'homeserver_error'],
   }),
   refreshSession: route({
     method: 'POST',
@@ -63,7 +101,7 @@ export const syncApi = {
     body: RefreshSessionRequest,
     response: SessionTokens,
     status: 200,
-    errors: { 400: 'invalid_request', 401: 'invalid_refresh_token' },
+    errors: ['invalid_request', 'invalid_refresh_token'],
   }),
   deleteSession: route({
     method: 'DELETE',
@@ -72,8 +110,11 @@ export const syncApi = {
     auth: true,
     response: Ok,
     status: 200,
-    errors: { 401: 'unauthorized' },
+    errors: ['unauthorized'],
   }),
+} satisfies Record<string, RouteSpec>;
+
+export const directoryApi = {
   me: route({
     method: 'GET',
     path: '/api/directory/me',
@@ -81,8 +122,11 @@ export const syncApi = {
     auth: true,
     response: Me,
     status: 200,
-    errors: { 401: 'unauthorized' },
+    errors: ['unauthorized'],
   }),
+} satisfies Record<string, RouteSpec>;
+
+export const documentsApi = {
   createDocument: route({
     method: 'POST',
     path: '/api/documents',
@@ -91,7 +135,7 @@ export const syncApi = {
     body: CreateDocumentRequest,
     response: DocumentSummary,
     status: 201,
-    errors: { 400: 'invalid_request', 401: 'unauthorized', 403: 'not_allowed', 422: 'classified_refused' },
+    errors: ['invalid_request', 'unauthorized', 'not_allowed', 'classified_refused'],
   }),
   listDocuments: route({
     method: 'GET',
@@ -100,7 +144,7 @@ export const syncApi = {
     auth: true,
     response: z.object({ documents: z.array(DocumentSummary) }),
     status: 200,
-    errors: { 401: 'unauthorized' },
+    errors: ['unauthorized'],
   }),
   getDocument: route({
     method: 'GET',
@@ -109,7 +153,7 @@ export const syncApi = {
     auth: true,
     response: DocumentSummary,
     status: 200,
-    errors: { 401: 'unauthorized', 404: 'not_found' },
+    errors: ['unauthorized', 'not_found'],
   }),
   getDocumentDigest: route({
     method: 'GET',
@@ -118,7 +162,7 @@ export const syncApi = {
     auth: true,
     response: DocumentDigest,
     status: 200,
-    errors: { 401: 'unauthorized', 404: 'not_found' },
+    errors: ['unauthorized', 'not_found'],
   }),
   listShares: route({
     method: 'GET',
@@ -127,7 +171,7 @@ export const syncApi = {
     auth: true,
     response: z.object({ shares: z.array(Share) }),
     status: 200,
-    errors: { 401: 'unauthorized', 403: 'not_allowed', 404: 'not_found' },
+    errors: ['unauthorized', 'not_allowed', 'not_found'],
   }),
   putShare: route({
     method: 'PUT',
@@ -137,7 +181,7 @@ export const syncApi = {
     body: ShareRequest,
     response: Share,
     status: 200,
-    errors: { 400: 'invalid_request', 401: 'unauthorized', 403: 'not_allowed | internal_to_external', 404: 'not_found | unknown_principal', 409: 'last_owner' },
+    errors: ['invalid_request', 'unauthorized', 'not_allowed', 'internal_to_external', 'not_found', 'unknown_principal', 'last_owner'],
   }),
   deleteShare: route({
     method: 'DELETE',
@@ -146,9 +190,12 @@ export const syncApi = {
     auth: true,
     response: Ok,
     status: 200,
-    errors: { 401: 'unauthorized', 403: 'not_allowed', 404: 'not_found', 409: 'last_owner' },
+    errors: ['invalid_request', 'unauthorized', 'not_allowed', 'not_found', 'last_owner'],
   }),
 } satisfies Record<string, RouteSpec>;
+
+/** The whole API, as clients call it. */
+export const syncApi = { ...sessionApi, ...directoryApi, ...documentsApi };
 
 export type SyncApi = typeof syncApi;
 export type RouteName = keyof SyncApi;

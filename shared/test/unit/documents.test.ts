@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canManageShares,
   canWriteContent,
+  classifiedFields,
   classifiedMarking,
   CLASSIFIED_REFUSAL,
   CreateDocumentRequest,
@@ -130,6 +131,22 @@ describe('classified markings (涉密不上网，上网不涉密)', () => {
   it('recognises a 密级 given where a classification is expected, in Chinese or English', () => {
     for (const level of ['秘密', '机密', '绝密', ' 机密 ', 'secret', 'SECRET', 'Confidential', 'top_secret', 'top-secret', 'topsecret']) expect(isClassifiedLevel(level), level).toBe(true);
     for (const value of ['internal', 'external', '内部', '公开', '']) expect(isClassifiedLevel(value), value).toBe(false);
+  });
+});
+
+describe('the 涉密不上网 rule for a request', () => {
+  const refusal = (path: string) => ({ path, code: CLASSIFIED_REFUSAL.code, message: CLASSIFIED_REFUSAL['zh-CN'] });
+
+  it('names every field that carries a 密级, whatever else is wrong with the request', () => {
+    expect(classifiedFields({ title: '秘密★1年 关于某事项的请示', docType: 'memo', owningUnitId: 42 })).toEqual([refusal('title')]);
+    expect(classifiedFields({ title: '绝密★启用前', classification: 'top_secret' })).toEqual([refusal('title'), refusal('classification')]);
+    expect(classifiedFields({ classification: '机密' })).toEqual([refusal('classification')]);
+  });
+
+  it('finds nothing in ordinary use of the words, in fields of another type, or in what is not an object', () => {
+    expect(classifiedFields({ title: '关于学习《保守国家秘密法》的通知', classification: 'internal' })).toEqual([]);
+    expect(classifiedFields({ title: 42, classification: ['机密'] })).toEqual([]);
+    for (const input of [null, undefined, '机密', 42]) expect(classifiedFields(input)).toEqual([]);
   });
 });
 

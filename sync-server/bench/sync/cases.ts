@@ -1,5 +1,5 @@
 import { percentile, processCpuSeconds, processMemory } from '../../../build/lib/bench-report.ts';
-import type { Random } from '../lib/wire.ts';
+import type { SeededRandom } from '../../../test/support/seeded-random.ts';
 import { reproduces, type BenchDocument } from './document.ts';
 import { joinStorm, upload } from './join.ts';
 import { Ledger } from './ledger.ts';
@@ -46,7 +46,7 @@ export interface LatencyResult {
  * (other people's tests on the same 2 cores) falls on every server alike
  * instead of on whichever happened to run then.
  */
-export async function runLatencyCase(servers: readonly BenchServer[], options: LatencyOptions, random: Random): Promise<Map<BenchServer, Outcome<LatencyResult>>> {
+export async function runLatencyCase(servers: readonly BenchServer[], options: LatencyOptions, random: SeededRandom): Promise<Map<BenchServer, Outcome<LatencyResult>>> {
   interface Run {
     server: BenchServer;
     swarm: Swarm;
@@ -207,7 +207,7 @@ class Ramp {
  * is measured). The servers take turns at each step, so the background load
  * of the machine at that time falls on all of them.
  */
-export async function runThroughputCase(servers: readonly BenchServer[], options: ThroughputOptions, random: Random, onStep: (server: BenchServer, step: ThroughputStep) => void): Promise<Map<BenchServer, Outcome<ThroughputResult>>> {
+export async function runThroughputCase(servers: readonly BenchServer[], options: ThroughputOptions, random: SeededRandom, onStep: (server: BenchServer, step: ThroughputStep) => void): Promise<Map<BenchServer, Outcome<ThroughputResult>>> {
   interface Run {
     server: BenchServer;
     swarm: Swarm;

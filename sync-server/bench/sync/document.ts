@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { Random } from '../lib/wire.ts';
+import { SeededRandom } from '../../../test/support/seeded-random.ts';
 
 /**
  * The large document of case (c): written the way a long document grows, by
@@ -37,7 +37,7 @@ export interface BenchDocument {
 
 export function buildDocument(targetBytes: number, seed: number, authors = 12): BenchDocument {
   const started = performance.now();
-  const random = new Random(seed);
+  const random = new SeededRandom(seed);
   const doc = new Y.Doc({ gc: true });
   const text = doc.getText('content');
   const clientIds = Array.from({ length: authors }, () => random.clientId());

@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
-import { decodeServerFrame, EMPTY_UPDATE, frameBytes, openSocket, syncStep1Message, syncStep2Message, updateMessage } from '../lib/wire.ts';
-import { withTimeout } from './peers.ts';
+import { encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, splitMessages } from '@govdesk/shared';
+import { EMPTY_STATE_VECTOR, EMPTY_UPDATE, frameBytes, openSocket, withTimeout } from '../../test/harness/wire.ts';
 
 /**
  * Case (c)'s clients. A joiner does what a stock provider with an empty
@@ -37,11 +37,11 @@ export async function joinStorm(url: string, joiners: number, timeoutMs: number)
     const answer = new Promise<JoinResult>((resolve, reject) => {
       ws.on('message', (data: WebSocket.RawData) => {
         const now = performance.now();
-        for (const message of decodeServerFrame(frameBytes(data))) {
-          if (message.kind === 'step1') ws.send(syncStep2Message(EMPTY_UPDATE));
-          else if (message.kind === 'step2') {
-            const bytes = message.payload.length;
-            if (!payloads.has(bytes)) payloads.set(bytes, message.payload.slice());
+        for (const message of splitMessages(frameBytes(data))) {
+          if (message.kind === 'sync-step1') ws.send(encodeSyncStep2(EMPTY_UPDATE));
+          else if (message.kind === 'sync-step2') {
+            const bytes = message.update.length;
+            if (!payloads.has(bytes)) payloads.set(bytes, message.update.slice());
             resolve({ connectMs, syncedMs: now - start, payloadBytes: bytes });
           }
         }
@@ -49,7 +49,7 @@ export async function joinStorm(url: string, joiners: number, timeoutMs: number)
       ws.on('close', (code: number) => reject(new Error(`closed with ${code} before SyncStep2`)));
       ws.on('error', () => {});
     });
-    ws.send(syncStep1Message());
+    ws.send(encodeSyncStep1(EMPTY_STATE_VECTOR));
     return answer;
   };
   const attempts = Array.from({ length: joiners }, () => withTimeout(join(), timeoutMs, 'joining'));
@@ -76,17 +76,17 @@ export async function upload(url: string, update: Uint8Array, timeoutMs: number)
   const synced = new Promise<void>((resolve) => (onSynced = resolve));
   const echoed = new Promise<void>((resolve) => (onEcho = resolve));
   ws.on('message', (data: WebSocket.RawData) => {
-    for (const message of decodeServerFrame(frameBytes(data))) {
-      if (message.kind === 'step1') ws.send(syncStep2Message(EMPTY_UPDATE));
-      else if (message.kind === 'step2') onSynced();
-      else if (message.kind === 'update' && sent > 0 && message.payload.length >= update.length / 2) onEcho();
+    for (const message of splitMessages(frameBytes(data))) {
+      if (message.kind === 'sync-step1') ws.send(encodeSyncStep2(EMPTY_UPDATE));
+      else if (message.kind === 'sync-step2') onSynced();
+      else if (message.kind === 'update' && sent > 0 && message.update.length >= update.length / 2) onEcho();
     }
   });
   ws.on('error', () => {});
-  ws.send(syncStep1Message());
+  ws.send(encodeSyncStep1(EMPTY_STATE_VECTOR));
   await withTimeout(synced, timeoutMs, 'syncing the uploader');
   sent = performance.now();
-  ws.send(updateMessage(update));
+  ws.send(encodeUpdateMessage(update));
   await withTimeout(echoed, timeoutMs, 'waiting for the uploaded document to come back');
   return { ws, ms: performance.now() - sent };
 }

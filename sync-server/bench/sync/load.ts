@@ -1,6 +1,7 @@
 import { processCpuSeconds } from '../../../build/lib/bench-report.ts';
 import type { Ledger, PhaseDeliveries } from './ledger.ts';
-import { sleep, type Peer, type Swarm } from './peers.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Peer, Swarm } from './peers.ts';
 
 /** What a writer types: one CJK character (UTF-16 length 1), so the Yjs clock advances by one per update. */
 const CHARACTERS = '关于做好防汛工作的通知各市县人民政府省直各单位';

@@ -1,5 +1,7 @@
 import type WebSocket from 'ws';
-import { decodeServerFrame, EMPTY_UPDATE, firstStructId, frameBytes, openSocket, syncStep1Message, syncStep2Message, textAppendUpdate, updateMessage, type Random } from '../lib/wire.ts';
+import { encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, splitMessages } from '@govdesk/shared';
+import type { SeededRandom } from '../../../test/support/seeded-random.ts';
+import { EMPTY_STATE_VECTOR, EMPTY_UPDATE, firstStructId, frameBytes, openSocket, textAppendUpdate, withTimeout } from '../../test/harness/wire.ts';
 import type { Ledger } from './ledger.ts';
 
 /**
@@ -29,7 +31,7 @@ export class Peer {
 
   /** Appends one character to this peer's run of text; records the send time in the ledger just before `ws.send`. */
   write(ledger: Ledger, text: string): void {
-    const message = updateMessage(textAppendUpdate(this.client, this.clock, text));
+    const message = encodeUpdateMessage(textAppendUpdate(this.client, this.clock, text));
     ledger.sent(this.client, this.clock, performance.now());
     this.clock += 1;
     this.ws.send(message);
@@ -47,16 +49,16 @@ export class Peer {
     const synced = new Promise<void>((resolve, reject) => {
       ws.on('message', (data: WebSocket.RawData) => {
         const now = performance.now();
-        for (const message of decodeServerFrame(frameBytes(data))) {
+        for (const message of splitMessages(frameBytes(data))) {
           if (message.kind === 'update') {
-            const id = firstStructId(message.payload);
+            const id = firstStructId(message.update);
             // Our own update coming back (both servers echo to the sender) is not a delivery.
             if (id && id.client !== client) ledger.delivered(id.client, id.clock, now);
-          } else if (message.kind === 'step1') {
+          } else if (message.kind === 'sync-step1') {
             if (peer.#serverStep1Seen) peer.resyncRequests += 1;
             peer.#serverStep1Seen = true;
-            ws.send(syncStep2Message(EMPTY_UPDATE));
-          } else if (message.kind === 'step2') {
+            ws.send(encodeSyncStep2(EMPTY_UPDATE));
+          } else if (message.kind === 'sync-step2') {
             resolve();
           }
         }
@@ -67,7 +69,7 @@ export class Peer {
       });
       ws.on('error', () => {});
     });
-    ws.send(syncStep1Message());
+    ws.send(encodeSyncStep1(EMPTY_STATE_VECTOR));
     await withTimeout(synced, timeoutMs, 'waiting for SyncStep2');
     return peer;
   }
@@ -103,7 +105,7 @@ export class Swarm {
    * Opens `perDocument` peers on each URL, at most `concurrency` handshakes at
    * a time (1,000 upgrades at once would measure the accept queue, not sync).
    */
-  static async open(urls: readonly string[], perDocument: number, ledger: Ledger, random: Random, options: { concurrency: number; timeoutMs: number }): Promise<Swarm> {
+  static async open(urls: readonly string[], perDocument: number, ledger: Ledger, random: SeededRandom, options: { concurrency: number; timeoutMs: number }): Promise<Swarm> {
     const jobs: { documentIndex: number; client: number; url: string }[] = [];
     urls.forEach((url, documentIndex) => {
       for (let i = 0; i < perDocument; i++) {
@@ -136,12 +138,3 @@ export async function forEachLimited<T>(items: readonly T[], concurrency: number
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import type { RunningHomeserver } from '../../../build/homeserver/index.ts';
 import { metric } from '../../../test/support/sync-server.ts';
 import { processMemory } from '../../../build/lib/bench-report.ts';
-import { govdeskTarget, referenceTarget, type Target } from '../lib/targets.ts';
+import { govdeskTarget, referenceTarget, type Target } from './targets.ts';
 
 /**
  * The three servers every case runs against, each a fresh process per case

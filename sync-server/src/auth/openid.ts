@@ -1,5 +1,5 @@
 import { MatrixUserId, userIdServerName } from '@govdesk/shared';
-import { HttpError } from '../http/errors.ts';
+import { DomainError } from '../domain-error.ts';
 
 /** The userinfo answer is one small JSON object; a homeserver that sends more is not believed, and not read further. */
 const MAX_USERINFO_BYTES = 64 * 1024;
@@ -13,14 +13,14 @@ const USERINFO_TIMEOUT_MS = 10_000;
  */
 export async function verifyOpenIdToken(homeservers: Record<string, string>, serverName: string, accessToken: string): Promise<string> {
   const baseUrl = homeservers[serverName];
-  if (!baseUrl) throw new HttpError(403, 'homeserver_not_allowed', `users of ${serverName} may not log in here`);
+  if (!baseUrl) throw new DomainError('homeserver_not_allowed', `users of ${serverName} may not log in here`);
   const url = new URL('/_matrix/federation/v1/openid/userinfo', baseUrl);
   url.searchParams.set('access_token', accessToken);
   // One deadline for the whole exchange: the signal also aborts reading the body.
   const signal = AbortSignal.timeout(USERINFO_TIMEOUT_MS);
   // The causes (addresses, DNS and TLS errors) are logged; the client only learns which homeserver failed.
-  const unreachable = (cause: unknown) => new HttpError(502, 'homeserver_unreachable', `the homeserver ${serverName} could not be reached`, undefined, cause);
-  const failed = (cause: unknown) => new HttpError(502, 'homeserver_error', `the homeserver ${serverName} gave no usable answer`, undefined, cause);
+  const unreachable = (cause: unknown) => new DomainError('homeserver_unreachable', `the homeserver ${serverName} could not be reached`, { cause });
+  const failed = (cause: unknown) => new DomainError('homeserver_error', `the homeserver ${serverName} gave no usable answer`, { cause });
   let response: Response;
   try {
     response = await fetch(url, { signal, redirect: 'error' });
@@ -29,7 +29,7 @@ export async function verifyOpenIdToken(homeservers: Record<string, string>, ser
   }
   if (response.status === 401 || response.status === 403) {
     await discard(response.body);
-    throw new HttpError(401, 'invalid_openid_token', 'the homeserver does not recognise this OpenID token');
+    throw new DomainError('invalid_openid_token', 'the homeserver does not recognise this OpenID token');
   }
   if (!response.ok) {
     await discard(response.body);

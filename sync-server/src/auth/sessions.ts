@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SessionTokens } from '@govdesk/shared';
-import { HttpError, unauthorized } from '../http/errors.ts';
+import { DomainError } from '../domain-error.ts';
+import type { EventBus } from '../events.ts';
 import type { SessionRepository } from '../storage/types.ts';
 import type { DirectoryService } from '../directory/directory-service.ts';
 import { verifyOpenIdToken } from './openid.ts';
@@ -31,14 +32,14 @@ export class SessionService {
   readonly #sessions: SessionRepository;
   readonly #directory: DirectoryService;
   readonly #options: SessionOptions;
-  readonly #onRevoked: (sessionId: string) => void;
+  readonly #events: Pick<EventBus, 'emit'>;
 
-  constructor(signer: TokenSigner, sessions: SessionRepository, directory: DirectoryService, options: SessionOptions, onRevoked: (sessionId: string) => void) {
+  constructor(signer: TokenSigner, sessions: SessionRepository, directory: DirectoryService, options: SessionOptions, events: Pick<EventBus, 'emit'>) {
     this.#signer = signer;
     this.#sessions = sessions;
     this.#directory = directory;
     this.#options = options;
-    this.#onRevoked = onRevoked;
+    this.#events = events;
   }
 
   async create(serverName: string, openIdToken: string): Promise<SessionTokens> {
@@ -56,31 +57,31 @@ export class SessionService {
     const [sessionId] = refreshToken.split('.');
     const session = sessionId ? await this.#sessions.get(sessionId) : null;
     const presented = hash(refreshToken);
-    if (!session || session.expiresAt <= Date.now()) throw new HttpError(401, 'invalid_refresh_token', 'the refresh token is not valid');
+    if (!session || session.expiresAt <= Date.now()) throw new DomainError('invalid_refresh_token', 'the refresh token is not valid');
     if (session.previousRefreshHash?.equals(presented)) {
       // A used refresh token came back: someone else holds a copy. End the session everywhere.
       await this.revoke(session.id);
-      throw new HttpError(401, 'invalid_refresh_token', 'the refresh token was already used; the session has ended');
+      throw new DomainError('invalid_refresh_token', 'the refresh token was already used; the session has ended');
     }
     const next = `${session.id}.${randomBytes(32).toString('base64url')}`;
     const expiresAt = Date.now() + this.#options.refreshTtlSeconds * 1000;
-    if (!(await this.#sessions.rotate(session.id, presented, hash(next), expiresAt))) throw new HttpError(401, 'invalid_refresh_token', 'the refresh token is not valid');
+    if (!(await this.#sessions.rotate(session.id, presented, hash(next), expiresAt))) throw new DomainError('invalid_refresh_token', 'the refresh token is not valid');
     return this.#tokens(session.userId, session.id, next, expiresAt);
   }
 
   async revoke(sessionId: string): Promise<void> {
     await this.#sessions.delete(sessionId);
-    this.#onRevoked(sessionId);
+    this.#events.emit('session.ended', { sessionId });
   }
 
   /** The principal behind a bearer token, or the reason it is refused (401). */
   async authenticate(token: string | undefined): Promise<Principal> {
-    if (!token) throw unauthorized('a session token is required');
+    if (!token) throw new DomainError('unauthorized', 'a session token is required');
     const verified = this.#signer.verify(token);
-    if ('problem' in verified) throw unauthorized(verified.problem === 'expired' ? 'the session token has expired' : 'the session token is not valid');
+    if ('problem' in verified) throw new DomainError('unauthorized', verified.problem === 'expired' ? 'the session token has expired' : 'the session token is not valid');
     const session = await this.#sessions.get(verified.claims.sid);
     // A session past its refresh lifetime is over even while its last access token is not (they are configured apart).
-    if (!session || session.userId !== verified.claims.sub || session.expiresAt <= Date.now()) throw unauthorized('the session has ended');
+    if (!session || session.userId !== verified.claims.sub || session.expiresAt <= Date.now()) throw new DomainError('unauthorized', 'the session has ended');
     return { userId: verified.claims.sub, sessionId: verified.claims.sid, sessionExpiresAt: session.expiresAt };
   }
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { z } from 'zod';
-import { CLASSIFIED_REFUSAL } from '@govdesk/shared';
+import { API_ERRORS } from '@govdesk/shared';
+import { DomainError } from '../domain-error.ts';
 import type { Logger } from '../logger.ts';
-import { badRequest, HttpError, notFound } from './errors.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -32,6 +32,8 @@ export class Router {
   readonly #routes: Route[] = [];
 
   add(method: HttpMethod, path: string, handler: RouteHandler): this {
+    // Features add routes independently: two claiming the same one is a mistake to catch at start, not a route shadowed.
+    if (this.#routes.some((route) => route.method === method && route.path === path)) throw new Error(`${method} ${path} is routed twice`);
     const names: string[] = [];
     const pattern = new RegExp(
       `^${path.replace(/\/:([A-Za-z]+)/g, (_match, name: string) => {
@@ -59,7 +61,7 @@ export class Router {
             params[name] = decodeURIComponent(match[index + 1] ?? '');
           } catch {
             // A broken %-escape is the client's mistake, not a server error.
-            throw badRequest('invalid_path', `the path ${url.pathname} has a malformed %-escape`);
+            throw new DomainError('invalid_path', `the path ${url.pathname} has a malformed %-escape`);
           }
         });
         try {
@@ -70,9 +72,9 @@ export class Router {
         }
         return route.path;
       }
-      if (allowed.length === 0) throw notFound(`no route for ${url.pathname}`);
+      if (allowed.length === 0) throw new DomainError('not_found', `no route for ${url.pathname}`);
       res.setHeader('allow', allowed.join(', '));
-      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+      throw new DomainError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
     } catch (error) {
       answerError(res, error, log, url.pathname);
     }
@@ -80,10 +82,11 @@ export class Router {
   }
 }
 
+/** A DomainError is answered with the status the contract pairs with its code; anything else is a 500, logged. */
 function answerError(res: ServerResponse, error: unknown, log: Logger, path: string): void {
-  if (error instanceof HttpError) {
+  if (error instanceof DomainError) {
     const socket = res.socket;
-    if (error.status === 413 && socket) {
+    if (error.code === 'body_too_large' && socket) {
       // The connection is cut after this answer. Said so, a keep-alive client sends its next request on a new one;
       // unsaid, it reuses this one and gets a reset instead of an answer.
       res.setHeader('connection', 'close');
@@ -94,7 +97,7 @@ function answerError(res: ServerResponse, error: unknown, log: Logger, path: str
     }
     // What failed inside (a homeserver that could not be reached, and where) is for the operator, not for the client.
     if (error.cause !== undefined) log.warn({ err: error.cause, path, code: error.code }, 'request failed');
-    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
+    sendJson(res, API_ERRORS[error.code], { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
   } else {
     log.error({ err: error, path }, 'request failed');
     sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
@@ -108,19 +111,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** Reads a JSON body of at most `maxBytes` and validates it; every failure is a precise 4xx. */
-export async function readJson<Schema extends z.ZodType>(req: IncomingMessage, schema: Schema, maxBytes: number): Promise<z.infer<Schema>> {
+/** Reads a JSON body of at most `maxBytes`, not yet validated; every failure is a precise 4xx. */
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'unsupported_media_type', 'the request body must be application/json');
+  if (!/^application\/json\b/i.test(type)) throw new DomainError('unsupported_media_type', 'the request body must be application/json');
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const body = await readBody(req, maxBytes);
-  let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch (error) {
-    throw badRequest('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`);
+    throw new DomainError('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** A request body checked against its schema; a mismatch is 400 invalid_request naming every problem and its path. */
+export function validate<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => {
@@ -128,17 +134,12 @@ export async function readJson<Schema extends z.ZodType>(req: IncomingMessage, s
       const tag = (issue as { params?: { code?: unknown } }).params?.code;
       return { path: issue.path.join('.'), code: typeof tag === 'string' ? tag : issue.code, message: issue.message };
     });
-    // 涉密不上网: classified material is refused as such (422), whatever else is wrong with the request, so that
-    // clients can tell the user why rather than show a generic validation error.
-    if (details.some((detail) => detail.code === CLASSIFIED_REFUSAL.code)) {
-      throw new HttpError(422, CLASSIFIED_REFUSAL.code, CLASSIFIED_REFUSAL['zh-CN'], details);
-    }
-    throw badRequest('invalid_request', 'the request body does not match the schema', details);
+    throw new DomainError('invalid_request', 'the request body does not match the schema', { details });
   }
   return parsed.data;
 }
 
-const tooLarge = (maxBytes: number) => new HttpError(413, 'body_too_large', `the request body exceeds ${maxBytes} bytes`);
+const tooLarge = (maxBytes: number) => new DomainError('body_too_large', `the request body exceeds ${maxBytes} bytes`);
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -159,7 +160,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     req.on('data', onData);
     req.once('end', onEnd);
     // A client that goes away mid-body gets no answer; the promise must still settle.
-    req.once('close', () => reject(badRequest('incomplete_body', 'the request body ended early')));
+    req.once('close', () => reject(new DomainError('incomplete_body', 'the request body ended early')));
   });
 }
 

@@ -1,11 +1,12 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import { DocumentId } from '@govdesk/shared';
+import { API_ERRORS, DocumentId, type ApiErrorCode } from '@govdesk/shared';
 import type { SessionService } from '../auth/sessions.ts';
 import type { DocumentService } from '../documents/document-service.ts';
+import { DomainError } from '../domain-error.ts';
+import type { Hooks } from '../hooks.ts';
 import { bearerToken } from '../http/api.ts';
-import { HttpError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { SyncMetrics } from '../metrics/metrics.ts';
 import type { DocumentHub } from './hub.ts';
@@ -18,12 +19,14 @@ export interface UpgradeDeps {
   hub: DocumentHub;
   sessions: SessionService;
   documents: DocumentService;
+  /** The features' `authenticate` hooks, which may refuse a socket the session and the right allow. */
+  hooks: Pick<Hooks, 'authenticate'>;
   wss: WebSocketServer;
   metrics: SyncMetrics;
   log: Logger;
 }
 
-function refuse(socket: Duplex, status: number, code: string, message: string): void {
+function refuse(socket: Duplex, status: number, code: ApiErrorCode, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -31,29 +34,32 @@ function refuse(socket: Duplex, status: number, code: string, message: string): 
 }
 
 /**
- * Nobody gets a socket without a valid session and a right on the document:
- * the checks run on the HTTP upgrade request, before the WebSocket exists.
+ * Nobody gets a socket without a valid session and a right on the document,
+ * and features may refuse more (FeatureHooks.authenticate): the checks run on
+ * the HTTP upgrade request, before the WebSocket exists.
  */
-export function createUpgradeHandler({ hub, sessions, documents, wss, metrics, log }: UpgradeDeps) {
+export function createUpgradeHandler({ hub, sessions, documents, hooks, wss, metrics, log }: UpgradeDeps) {
   return async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://sync-server');
-    const fail = (status: number, code: string, message: string) => {
+    const fail = (code: ApiErrorCode, message: string) => {
+      const status = API_ERRORS[code];
       metrics.refusedUpgrades.inc({ status: String(status) });
       log.info({ path: url.pathname, status, code }, 'upgrade refused');
       refuse(socket, status, code, message);
     };
     try {
-      if (!url.pathname.startsWith(DOCS_PATH)) return fail(404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
+      if (!url.pathname.startsWith(DOCS_PATH)) return fail('not_found', `no WebSocket endpoint at ${url.pathname}`);
       const documentId = decodePathSegment(url.pathname.slice(DOCS_PATH.length));
-      if (documentId === null || !DocumentId.safeParse(documentId).success) return fail(404, 'not_found', 'not a document ID');
+      if (documentId === null || !DocumentId.safeParse(documentId).success) return fail('not_found', 'not a document ID');
       // Browsers cannot set headers on a WebSocket, so the stock client sends the token as a query parameter.
       const token = url.searchParams.get('token') ?? bearerToken(req);
       const principal = await sessions.authenticate(token);
       const role = await documents.roleOf(principal.userId, documentId);
-      if (role === null) return fail(403, 'no_access', 'you have no right on this document');
+      if (role === null) return fail('no_access', 'you have no right on this document');
+      await hooks.authenticate({ userId: principal.userId, sessionId: principal.sessionId, documentId, role });
       // The slot is taken before the wait for the document, so that upgrades arriving together cannot all find room.
-      if (!hub.reserveConnection(principal.userId)) return fail(429, 'too_many_connections', 'too many open connections for this user');
+      if (!hub.reserveConnection(principal.userId)) return fail('too_many_connections', 'too many open connections for this user');
       let attached = false;
       try {
         // The persisted document is in memory before the first sync message is answered.
@@ -82,9 +88,9 @@ export function createUpgradeHandler({ hub, sessions, documents, wss, metrics, l
         if (!attached) hub.releaseConnection(principal.userId);
       }
     } catch (error) {
-      if (error instanceof HttpError) return fail(error.status, error.code, error.message);
+      if (error instanceof DomainError) return fail(error.code, error.message);
       log.error({ err: error, path: url.pathname }, 'upgrade failed');
-      return fail(500, 'internal', 'internal server error');
+      return fail('internal', 'internal server error');
     }
   };
 }

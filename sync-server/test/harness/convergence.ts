@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { applyChecked, checkUpdate, newClockClients } from '../../src/sync/integrity.ts';
-import { Random } from '../../bench/lib/wire.ts';
+import { SeededRandom } from '../../../test/support/seeded-random.ts';
 
 /**
  * A model of honest concurrent editing against the server's acceptance rules,
@@ -34,7 +34,7 @@ interface Editor {
 const TYPES = (doc: Y.Doc) => [doc.getText('content'), doc.getXmlFragment('prosemirror'), doc.getMap('meta')];
 
 export function runConvergenceSeed(seed: number, { editors: count = 3, steps = 60, undoShare = 0.2 } = {}): SeedOutcome {
-  const random = new Random(seed);
+  const random = new SeededRandom(seed);
   const server = new Y.Doc();
   const relay: Uint8Array[] = [];
   server.on('update', (update: Uint8Array) => relay.push(update));
@@ -150,7 +150,7 @@ export function visible(doc: Y.Doc): string {
   return JSON.stringify([doc.getText('content').toDelta(), doc.getXmlFragment('prosemirror').toString(), meta]);
 }
 
-function shuffle<T>(items: T[], random: Random): void {
+function shuffle<T>(items: T[], random: SeededRandom): void {
   for (let i = items.length - 1; i > 0; i--) {
     const j = random.int(0, i);
     [items[i], items[j]] = [items[j] as T, items[i] as T];
@@ -158,7 +158,7 @@ function shuffle<T>(items: T[], random: Random): void {
 }
 
 /** Edits like the editor's: typing and deleting (also across what others deleted meanwhile), formatting, paragraphs, metadata. */
-function editAtRandom(doc: Y.Doc, random: Random): void {
+function editAtRandom(doc: Y.Doc, random: SeededRandom): void {
   const fragment = doc.getXmlFragment('prosemirror');
   const text = doc.getText('content');
   const roll = random.next();

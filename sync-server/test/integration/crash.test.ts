@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import { fullSync, missingUpdates, runCrashCycles } from '../../bench/lib/crash.ts';
-import { startGovdesk, type Govdesk } from '../../bench/lib/govdesk.ts';
-import { openSocket, textAppendUpdate, updateMessage } from '../../bench/lib/wire.ts';
+import { fullSync, missingUpdates, runCrashCycles } from '../harness/crash.ts';
+import { startGovdesk, type Govdesk } from '../harness/govdesk.ts';
+import { encodeUpdateMessage } from '@govdesk/shared';
+import { openSocket, textAppendUpdate } from '../harness/wire.ts';
 
 /**
  * Crash safety with a real process: while writers edit, the server is killed
@@ -29,7 +30,7 @@ describe('crash safety', () => {
     // The assertion below is only worth something if it can fail.
     const documentId = await setup.createDocument();
     const ws = await openSocket(setup.socketUrl(documentId));
-    ws.send(updateMessage(textAppendUpdate(1001, 0, '已发送')));
+    ws.send(encodeUpdateMessage(textAppendUpdate(1001, 0, '已发送')));
     ws.close();
     await expect.poll(async () => (await fullSync(setup.socketUrl(documentId))).doc.getText('content').toString()).toBe('已发送');
     const { doc } = await fullSync(setup.socketUrl(documentId));

@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { metric } from '../../../test/support/sync-server.ts';
-import { fullSync } from '../../bench/lib/crash.ts';
-import { docProblems } from '../../bench/lib/doc-check.ts';
-import { FUZZ_SERVER_ENV, runFuzz } from '../../bench/lib/fuzz.ts';
-import { startGovdesk, type Govdesk } from '../../bench/lib/govdesk.ts';
-import { closeOf, decodeServerFrame, frameBytes, openSocket, syncStep2Message, updateMessage } from '../../bench/lib/wire.ts';
+import { fullSync } from '../harness/crash.ts';
+import { docProblems } from '../harness/doc-check.ts';
+import { FUZZ_SERVER_ENV, runFuzz } from '../harness/fuzz.ts';
+import { startGovdesk, type Govdesk } from '../harness/govdesk.ts';
+import { encodeSyncStep2, encodeUpdateMessage, splitMessages } from '@govdesk/shared';
+import { closeOf, frameBytes, openSocket } from '../harness/wire.ts';
 
 /**
  * Protocol fuzzing with a real process and real sockets: at least 100,000
@@ -37,7 +38,7 @@ describe('protocol fuzzing', () => {
     const ws = await openSocket(setup.socketUrl(documentId));
     const stateVectors: Map<number, number>[] = [];
     ws.on('message', (data) => {
-      for (const message of decodeServerFrame(frameBytes(data))) if (message.kind === 'step1') stateVectors.push(Y.decodeStateVector(message.payload));
+      for (const message of splitMessages(frameBytes(data))) if (message.kind === 'sync-step1') stateVectors.push(Y.decodeStateVector(message.stateVector));
     });
     // A real client writes a text and a map entry.
     const source = new Y.Doc();
@@ -45,7 +46,7 @@ describe('protocol fuzzing', () => {
     source.on('update', (update: Uint8Array) => updates.push(update));
     source.getText('content').insert(0, '正文');
     source.getMap('meta').set('docNumber', '粤府办〔2026〕12号');
-    for (const update of updates) ws.send(updateMessage(update));
+    for (const update of updates) ws.send(encodeUpdateMessage(update));
 
     // Incomplete: the second of two edits, the first never sent. Dropped, and the server sends its state vector ...
     const droppedBefore = await metric(setup.server, 'govdesk_sync_dropped_frames_total', { reason: 'incomplete' });
@@ -53,18 +54,18 @@ describe('protocol fuzzing', () => {
     source.on('update', (update: Uint8Array) => edits.push(update));
     source.getText('content').insert(1, '一');
     source.getText('content').insert(2, '二');
-    ws.send(updateMessage(edits[1] as Uint8Array));
+    ws.send(encodeUpdateMessage(edits[1] as Uint8Array));
     await expect.poll(() => stateVectors.some((sv) => sv.get(source.clientID) === 3), { timeout: 5_000 }).toBe(true);
     expect(await metric(setup.server, 'govdesk_sync_dropped_frames_total', { reason: 'incomplete' })).toBe(droppedBefore + 1);
     // ... which a client answers with everything the server lacks.
     const serverState = stateVectors.find((sv) => sv.get(source.clientID) === 3) as Map<number, number>;
-    ws.send(syncStep2Message(Y.encodeStateAsUpdate(source, encodeStateVector(serverState))));
+    ws.send(encodeSyncStep2(Y.encodeStateAsUpdate(source, encodeStateVector(serverState))));
     await expect.poll(async () => (await fullSync(setup.socketUrl(documentId))).doc.getText('content').toString()).toBe('正一二文');
 
     // Malformed: an insertion whose left neighbour is in the text and right neighbour in the map. Yjs would link it into both.
     const [textItem, mapItem] = updates.map((update) => Y.decodeUpdate(update).structs[0] as Y.Item);
     const closed = closeOf(ws);
-    ws.send(updateMessage(itemBetween(4242, textItem!.id, mapItem!.id, '跨类型')));
+    ws.send(encodeUpdateMessage(itemBetween(4242, textItem!.id, mapItem!.id, '跨类型')));
     expect(await closed).toEqual({ code: 4400, reason: 'malformed update' });
 
     // The document is untouched and sound.

@@ -1,17 +1,12 @@
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { SessionTokens } from '@govdesk/shared';
-import { loadConfig } from '../../src/config.ts';
-import { createSyncServer, type SyncServer } from '../../src/server.ts';
-import { openSqliteStorage } from '../../src/storage/sqlite/storage.ts';
+import type { SyncServer } from '../../src/server.ts';
 import type { ContentStore, DocumentRepository, Storage } from '../../src/storage/types.ts';
+import { startInProcess as startServerInProcess } from './in-process.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
 import { api, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
@@ -107,28 +102,11 @@ function connectStock(server: SyncServerProcess, documentId: string, session: Se
   return client;
 }
 
-/**
- * The real server in this process, on real SQLite storage that `wrap` may
- * wrap. `target` is what the process helpers (api, login, metric) need of a
- * server: its URLs.
- */
+/** The real server in this process, on real SQLite storage that `wrap` may wrap. */
 async function startInProcess(env: Record<string, string>, wrap: (storage: Storage) => Storage): Promise<{ target: SyncServerProcess; logs: Record<string, unknown>[] }> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'govdesk-sync-'));
-  const directoryFile = path.join(dataDir, 'directory.json');
-  writeFileSync(directoryFile, JSON.stringify(org.directory));
-  const config = loadConfig({
-    GOVDESK_SYNC_PORT: '0',
-    GOVDESK_SYNC_DATA_DIR: dataDir,
-    GOVDESK_SYNC_DIRECTORY_FILE: directoryFile,
-    GOVDESK_SYNC_HOMESERVERS: JSON.stringify({ [homeserver.serverName]: homeserver.baseUrl }),
-    ...env,
-  });
-  const logs: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const server = await createSyncServer(config, log, wrap(openSqliteStorage(dataDir)));
+  const { server, target, logs } = await startServerInProcess({ homeserver, directory: org.directory, env, wrapStorage: wrap });
   inProcess.push(server);
-  const port = await server.listen();
-  return { target: { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/docs`, port } as SyncServerProcess, logs };
+  return { target, logs };
 }
 
 /** `target` with `method` replaced; every other member is the target's own (bound, since the stores keep private fields). */

@@ -29,9 +29,9 @@ function startServer(env: Record<string, string>) {
 describe('the sync-server process', () => {
   it('answers /healthz, logs JSON, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const server = startServer({ GOVDESK_SYNC_PORT: String(port) });
+    const server = startServer({ GOVDESK_SYNC_PORT: String(port), GOVDESK_SYNC_INSTANCE_ID: 'process-test-1' });
     await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status, { timeout: 10_000 }).toBe(200);
-    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok', instance: 'process-test-1' });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });

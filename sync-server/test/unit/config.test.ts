@@ -23,6 +23,14 @@ describe('sync-server configuration', () => {
     expect(config.homeservers).toEqual({ 'gd.gov.cn': 'https://matrix.gd.gov.cn' });
   });
 
+  it('takes the instance ID /healthz answers with from the environment, else a fresh random one per start', () => {
+    expect(loadConfig({ GOVDESK_SYNC_INSTANCE_ID: 'start-3f9c' }).instanceId).toBe('start-3f9c');
+    const first = loadConfig({}).instanceId;
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(loadConfig({}).instanceId).not.toBe(first);
+    expect(() => loadConfig({ GOVDESK_SYNC_INSTANCE_ID: 'has spaces' })).toThrow(/instanceId: .*\(from GOVDESK_SYNC_INSTANCE_ID\)/);
+  });
+
   it('names the setting that is wrong', () => {
     expect(() => loadConfig({ GOVDESK_SYNC_PORT: 'eighty' })).toThrow(/port:/);
     expect(() => loadConfig({ GOVDESK_SYNC_HOMESERVERS: 'matrix.gd.gov.cn' })).toThrow(ConfigError);

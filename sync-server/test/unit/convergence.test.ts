@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { applyChecked, checkUpdate, newClockClients, type UpdateCheck } from '../../src/sync/integrity.ts';
+import { SeededRandom } from '../../../test/support/seeded-random.ts';
 import { runConvergenceSeed, visible } from '../harness/convergence.ts';
 import { handWritten } from '../harness/updates.ts';
 
@@ -120,9 +121,8 @@ describe('convergence: no accepted update makes copies diverge', () => {
     const author = new Y.Doc();
     author.clientID = 1000;
     const text = author.getText('content');
-    let seed = 7;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    for (let i = 0; i < 60_000; i++) text.insert(Math.floor(next() * (text.length + 1)), '字');
+    const random = new SeededRandom(7);
+    for (let i = 0; i < 60_000; i++) text.insert(random.int(0, text.length), '字');
     const history = Y.encodeStateAsUpdate(author);
     const server = new Y.Doc();
     expect(offer(server, history)).toEqual({ ok: true });

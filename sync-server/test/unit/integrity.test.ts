@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { checkUpdate } from '../../src/sync/integrity.ts';
+import { SeededRandom } from '../../../test/support/seeded-random.ts';
 import { handWritten } from '../harness/updates.ts';
 
 /** What the server does with an update: check it, and apply it only when it is sound and complete. */
@@ -20,25 +21,6 @@ function client(from?: Y.Doc): { doc: Y.Doc; updates: Uint8Array[] } {
     if (origin !== 'remote') updates.push(update);
   });
   return { doc, updates };
-}
-
-class Random {
-  #state: number;
-  constructor(seed: number) {
-    this.#state = seed >>> 0 || 1;
-  }
-  next(): number {
-    // xorshift32
-    let x = this.#state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state / 2 ** 32;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
 }
 
 describe('checkUpdate: what real clients send is accepted', () => {
@@ -67,7 +49,7 @@ describe('checkUpdate: what real clients send is accepted', () => {
 
   it('never refuses what concurrent editors produce, delivered in any order and sometimes twice: incomplete updates wait, and all converge (300 seeds)', () => {
     for (let seed = 1; seed <= 300; seed++) {
-      const random = new Random(seed);
+      const random = new SeededRandom(seed);
       const server = new Y.Doc();
       const editors = [client(), client(), client()];
       const queue: { from: number; update: Uint8Array }[] = [];
@@ -107,7 +89,7 @@ describe('checkUpdate: what real clients send is accepted', () => {
 });
 
 /** Text, map and XML edits like the editor's, deletions of whole paragraphs included. */
-function editAtRandom(doc: Y.Doc, random: Random): void {
+function editAtRandom(doc: Y.Doc, random: SeededRandom): void {
   const fragment = doc.getXmlFragment('prosemirror');
   const roll = random.next();
   if (roll < 0.25 || fragment.length === 0) {

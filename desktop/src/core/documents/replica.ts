@@ -1,11 +1,11 @@
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
-import { encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, type DocumentDigest, type YMessage } from '@govdesk/shared';
+import { encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, type DocumentDigest, type DocumentStatus, type YMessage } from '@govdesk/shared';
 import type { CoreMetrics } from '../metrics.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { DigestCheck } from './digest-check.ts';
 import { ServerState } from './server-state.ts';
-import { FROM_SERVER, SyncConnection, type ConnectionStatus } from './sync-connection.ts';
+import { FROM_SERVER, SyncConnection } from './sync-connection.ts';
 
 /** A document's local log is merged into its snapshot once it holds this many updates, so opening stays fast. */
 export const COMPACT_AFTER_UPDATES = 500;
@@ -24,7 +24,7 @@ export interface ReplicaOptions {
   token(options: { renew: boolean }): Promise<string>;
   /** Messages for the renderers: updates and presence (y-protocols encoded). */
   toRenderers(message: Uint8Array): void;
-  onStatus(status: ConnectionStatus): void;
+  onStatus(status: DocumentStatus): void;
   /** The content changed (an update, or a re-sync that replaced the Y.Doc). */
   onContent?(): void;
   /** Check this replica's content against the server's after each sync (see DigestCheck); no check without it. */
@@ -51,7 +51,7 @@ export class Replica {
   #logCount: number;
   #lastSeq: number;
   #compacting = false;
-  #connected: ConnectionStatus['connection'] = 'offline';
+  #connected: DocumentStatus['connection'] = 'offline';
 
   constructor(options: ReplicaOptions) {
     this.#options = options;
@@ -114,7 +114,7 @@ export class Replica {
     return this.#doc;
   }
 
-  get status(): ConnectionStatus {
+  get status(): DocumentStatus {
     return this.#connection?.status ?? { connection: 'offline', savedToServer: false };
   }
 

@@ -1,19 +1,11 @@
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, type Awareness } from 'y-protocols/awareness';
-import { decodeMessages, encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, MalformedMessage } from '@govdesk/shared';
+import { decodeMessages, encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdateMessage, MalformedMessage, type DocumentStatus } from '@govdesk/shared';
 import type { ServerState } from './server-state.ts';
 
 /** Origin of changes that came from the sync-server: they are not sent back to it. */
 export const FROM_SERVER = Symbol('from sync-server');
-
-export type ConnectionState = 'connecting' | 'online' | 'offline' | 'no_access';
-
-export interface ConnectionStatus {
-  connection: ConnectionState;
-  /** The server holds, durably, everything this replica has. */
-  savedToServer: boolean;
-}
 
 export interface SyncConnectionOptions {
   /** ws(s)://host/docs — the document ID is appended, as WebsocketProvider does. */
@@ -25,7 +17,7 @@ export interface SyncConnectionOptions {
   serverState: ServerState;
   /** A valid session token; called again after the server refused one. */
   token(options: { renew: boolean }): Promise<string>;
-  onStatus(status: ConnectionStatus): void;
+  onStatus(status: DocumentStatus): void;
   /** The server's knowledge changed: persist it (sync clocks). */
   onServerState(state: ServerState): void;
   /** The server's latest state is applied and it holds everything local: the two copies should now show the same. */
@@ -47,7 +39,7 @@ export class SyncConnection {
   readonly #options: SyncConnectionOptions;
   #doc: Y.Doc;
   #ws: WebSocket | null = null;
-  #state: ConnectionState = 'offline';
+  #state: DocumentStatus['connection'] = 'offline';
   #attempt = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -69,7 +61,7 @@ export class SyncConnection {
     options.awareness.on('update', this.#onAwareness);
   }
 
-  get status(): ConnectionStatus {
+  get status(): DocumentStatus {
     return { connection: this.#state, savedToServer: this.#savedToServer };
   }
 
@@ -245,7 +237,7 @@ export class SyncConnection {
     this.#retryTimer = null;
   }
 
-  #setState(state: ConnectionState): void {
+  #setState(state: DocumentStatus['connection']): void {
     if (this.#state === state) return;
     this.#state = state;
     this.#options.onStatus(this.status);

@@ -1,11 +1,11 @@
 import { parentPort } from 'node:worker_threads';
-import * as Y from 'yjs';
+import { mergeSnapshotAndLog } from '@govdesk/shared/documents/log-replay';
 import { openCacheDatabase, type CacheDatabase } from './database.ts';
 
 /**
  * Compacts a document's local log in a worker thread, so that a large merge
- * never stalls core. The log is replayed into a Y.Doc with garbage collection,
- * so the new snapshot drops deleted content and loads fast.
+ * never stalls core. The merge (`mergeSnapshotAndLog`) collects garbage, so
+ * the new snapshot drops deleted content and loads fast.
  */
 
 export interface LocalCompactionRequest {
@@ -34,13 +34,7 @@ function compact(request: LocalCompactionRequest): LocalCompactionResponse {
     return { snapshot, updates };
   })();
   if (updates.length === 0) return { id: request.id, ok: true, merged: 0, snapshotBytes: snapshot?.state.length ?? 0 };
-  const doc = new Y.Doc();
-  Y.transact(doc, () => {
-    if (snapshot) Y.applyUpdate(doc, snapshot.state);
-    for (const row of updates) Y.applyUpdate(doc, row.data);
-  });
-  const state = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
+  const state = mergeSnapshotAndLog(snapshot?.state, updates.map((row) => row.data));
   const lastSeq = (updates.at(-1) as { seq: number }).seq;
   db.transaction(() => {
     // Only over an older snapshot: one that DocumentLog.replace wrote meanwhile already holds everything up to here.

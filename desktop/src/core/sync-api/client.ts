@@ -3,7 +3,7 @@ import { ApiError, RpcError, syncApi, type SyncApi } from '@govdesk/shared';
 
 type Route = keyof SyncApi;
 type Body<R extends Route> = SyncApi[R] extends { body: z.ZodType } ? z.input<SyncApi[R]['body']> : undefined;
-type Result<R extends Route> = z.output<SyncApi[R]['response']>;
+export type CallResult<R extends Route> = z.output<SyncApi[R]['response']>;
 
 export interface CallOptions<R extends Route> {
   token?: string;
@@ -37,7 +37,7 @@ export class SyncApiClient {
     return `${this.baseUrl.replace(/^http/, 'ws')}/docs`;
   }
 
-  async call<R extends Route>(route: R, options: CallOptions<R> = {}): Promise<Result<R>> {
+  async call<R extends Route>(route: R, options: CallOptions<R> = {}): Promise<CallResult<R>> {
     const spec = syncApi[route];
     const path = spec.path.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
       const value = options.params?.[name];
@@ -66,6 +66,6 @@ export class SyncApiClient {
     }
     const parsed = spec.response.safeParse(json);
     if (!parsed.success) throw new SyncApiError(response.status, 'invalid_response', `the sync-server answered ${route} off-contract`);
-    return parsed.data as Result<R>;
+    return parsed.data as CallResult<R>;
   }
 }

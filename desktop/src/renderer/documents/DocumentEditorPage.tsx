@@ -1,45 +1,39 @@
 import { ArrowLeftOutlined, ShareAltOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Form, Input, Modal, Result, Select, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, App, Button, Form, Input, Modal, Select, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { EditorContent, useEditor } from '@tiptap/react';
 import StarterKit from '@tiptap/starter-kit';
 import Collaboration from '@tiptap/extension-collaboration';
 import type * as Y from 'yjs';
 import { canManageShares, canWriteContent, docTypeName, type DocumentRole, type DocumentStatus, type DocumentSummary } from '@govdesk/shared';
-import { api } from '../api.ts';
-import { useI18n } from '../i18n/i18n.tsx';
+import { useCoreAction } from '../data/core.tsx';
+import { useErrorText } from '../data/errors.ts';
+import { QueryView } from '../data/QueryView.tsx';
+import { useMessages } from '../i18n/i18n.tsx';
 import { DocumentStatusBadge } from './DocumentStatusBadge.tsx';
-import { classificationLabel, errorText, roleLabel } from './labels.ts';
+import { classificationLabel, documentMessages, roleLabel } from './labels.ts';
 import { useCoreDocument } from './useCoreDocument.ts';
 
 export function DocumentEditorPage({ documentId, onBack }: { documentId: string; onBack(): void }) {
-  const { t } = useI18n();
+  const t = useMessages(documentMessages);
   const opened = useCoreDocument(documentId);
-  if (opened.state === 'opening') {
-    return (
-      <div className="govdesk-center" style={{ minHeight: 320 }}>
-        <Spin size="large" />
-      </div>
-    );
-  }
-  if (opened.state === 'failed') {
-    return (
-      <Result
-        status="warning"
-        title={errorText(t, opened.error)}
-        extra={
-          <Button icon={<ArrowLeftOutlined />} onClick={onBack}>
-            {t('editor.back')}
-          </Button>
-        }
-      />
-    );
-  }
-  return <OpenDocument doc={opened.doc} document={opened.document} status={opened.status} onBack={onBack} />;
+  return (
+    <QueryView
+      query={opened}
+      messages={documentMessages}
+      extra={
+        <Button icon={<ArrowLeftOutlined />} onClick={onBack}>
+          {t('editor.back')}
+        </Button>
+      }
+    >
+      {({ doc, document, status }) => <OpenDocument doc={doc} document={document} status={status} onBack={onBack} />}
+    </QueryView>
+  );
 }
 
 function OpenDocument({ doc, document, status, onBack }: { doc: Y.Doc; document: DocumentSummary; status: DocumentStatus; onBack(): void }) {
-  const { t } = useI18n();
+  const t = useMessages(documentMessages);
   const [sharing, setSharing] = useState(false);
   const writable = canWriteContent(document.myRole) && status.connection !== 'no_access';
   const editor = useEditor(
@@ -88,29 +82,22 @@ function OpenDocument({ doc, document, status, onBack }: { doc: Y.Doc; document:
 }
 
 function ShareDialog({ documentId, onClose }: { documentId: string; onClose(): void }) {
-  const { t } = useI18n();
+  const t = useMessages(documentMessages);
+  const errorText = useErrorText();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ userId: string; role: DocumentRole }>();
-  const [error, setError] = useState<string | null>(null);
-  const [submitting, setSubmitting] = useState(false);
+  const share = useCoreAction('documents.share');
 
   const submit = async ({ userId, role }: { userId: string; role: DocumentRole }) => {
-    setSubmitting(true);
-    setError(null);
-    try {
-      await api.call('documents.share', { documentId, share: { principal: { type: 'user', userId: userId.trim() }, role } });
-      void message.success(t('share.done', { user: userId.trim() }));
-      onClose();
-    } catch (caught) {
-      setError(errorText(t, caught));
-    } finally {
-      setSubmitting(false);
-    }
+    const outcome = await share.run({ documentId, share: { principal: { type: 'user', userId: userId.trim() }, role } });
+    if (!outcome.ok) return;
+    void message.success(t('share.done', { user: userId.trim() }));
+    onClose();
   };
 
   return (
-    <Modal open title={t('share.title')} okText={t('share.submit')} onOk={() => form.submit()} confirmLoading={submitting} onCancel={onClose} destroyOnHidden>
-      {error && <Alert type="error" role="alert" showIcon title={error} style={{ marginBottom: 16 }} />}
+    <Modal open title={t('share.title')} okText={t('share.submit')} onOk={() => form.submit()} confirmLoading={share.pending} onCancel={onClose} destroyOnHidden>
+      {share.error && <Alert type="error" role="alert" showIcon title={errorText(share.error, documentMessages)} style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical" initialValues={{ role: 'editor' }} onFinish={(values) => void submit(values)}>
         <Form.Item label={t('share.user')} name="userId" rules={[{ required: true, whitespace: true, message: t('share.user.required') }]}>
           <Input placeholder={t('share.user.placeholder')} autoFocus />

@@ -1,25 +1,135 @@
-import { RpcError, type Classification, type DocumentRole, type DocumentStatus } from '@govdesk/shared';
-import type { Translate } from '../i18n/i18n.tsx';
-import type { MessageKey } from '../i18n/messages.ts';
+import type { Classification, DocumentRole, DocumentStatus } from '@govdesk/shared';
+import { defineMessages, type Translate } from '../i18n/i18n.tsx';
 
-export const classificationLabel = (t: Translate, classification: Classification) => t(`documents.classification.${classification}` as MessageKey);
-export const roleLabel = (t: Translate, role: DocumentRole) => t(`documents.role.${role}` as MessageKey);
+/**
+ * The documents feature's text, zh-CN first. `error.<code>` words each code
+ * the feature's methods declare in the desktop contract (documents.*,
+ * directory.me); the compiler checks that none is missing.
+ */
+export const documentMessages = defineMessages(
+  {
+    menu: '公文',
+    title: '公文',
+    new: '新建公文',
+    empty: '还没有公文。新建一份，或等待同事共享给您。',
+    'column.title': '标题',
+    'column.type': '文种',
+    'column.classification': '范围',
+    'column.role': '我的权限',
+    'column.created': '创建时间',
+    'classification.internal': '内部',
+    'classification.external': '对外',
+    'role.owner': '所有者',
+    'role.editor': '可编辑',
+    'role.commenter': '可评论',
+    'role.reader': '只读',
+    'create.title': '新建公文',
+    'create.docTitle': '标题',
+    'create.docTitle.placeholder': '如：关于做好2026年防汛工作的通知',
+    'create.docTitle.required': '请输入标题',
+    'create.docType': '文种',
+    'create.unit': '发文单位',
+    'create.classification': '范围',
+    'create.classification.internal': '内部（仅公务员）',
+    'create.classification.external': '对外（可共享给企业联络员和群众）',
+    'create.submit': '创建',
+    'create.classifiedHint': '涉密公文不得在本系统起草（涉密不上网，上网不涉密）',
+    'editor.back': '返回公文列表',
+    'editor.share': '共享',
+    'editor.readOnly': '只读',
+    'editor.status.saved': '已保存到服务器',
+    'editor.status.saving': '正在保存到服务器…',
+    'editor.status.connecting': '正在连接协同服务器…',
+    'editor.status.offlineSaved': '离线 · 已保存到服务器',
+    'editor.status.offlineUnsaved': '离线 · 修改已保存在本机，联网后自动同步',
+    'editor.status.noAccess': '您已无权访问此公文',
+    'share.title': '共享公文',
+    'share.user': '用户',
+    'share.user.placeholder': 'Matrix 账号，如 @lina:gd.gov.cn',
+    'share.user.required': '请输入 Matrix 账号',
+    'share.role': '权限',
+    'share.submit': '共享',
+    'share.done': '已共享给 {user}',
+    'error.not_logged_in': '登录已失效，请重新登录',
+    'error.no_sync_server': '本应用未配置协同服务器，无法使用公文',
+    'error.sync_server_unreachable': '无法连接协同服务器，请联网后再试',
+    'error.sync_server_error': '协同服务器出错：{message}',
+    'error.classified_refused': '涉密信息不得在本系统处理（涉密不上网，上网不涉密）',
+    'error.not_allowed': '您没有权限执行此操作',
+    'error.not_found': '公文不存在，或您无权访问',
+    'error.internal_to_external': '内部公文不能共享给企业联络员或群众',
+    'error.unknown_principal': '找不到该用户或单位',
+    'error.last_owner': '公文必须至少保留一位所有者',
+    'error.not_open': '公文已关闭，请重新打开',
+    'error.malformed_message': '本地服务无法识别公文的修改：{message}',
+  },
+  {
+    menu: 'Documents',
+    title: 'Documents',
+    new: 'New document',
+    empty: 'No documents yet. Create one, or wait for a colleague to share one with you.',
+    'column.title': 'Title',
+    'column.type': 'Type',
+    'column.classification': 'Scope',
+    'column.role': 'My right',
+    'column.created': 'Created',
+    'classification.internal': 'Internal',
+    'classification.external': 'External',
+    'role.owner': 'Owner',
+    'role.editor': 'Can edit',
+    'role.commenter': 'Can comment',
+    'role.reader': 'Read only',
+    'create.title': 'New document',
+    'create.docTitle': 'Title',
+    'create.docTitle.placeholder': 'e.g. Notice on flood prevention work in 2026',
+    'create.docTitle.required': 'Enter a title',
+    'create.docType': 'Document type',
+    'create.unit': 'Issuing unit',
+    'create.classification': 'Scope',
+    'create.classification.internal': 'Internal (civil servants only)',
+    'create.classification.external': 'External (may be shared with enterprise liaisons and citizens)',
+    'create.submit': 'Create',
+    'create.classifiedHint': 'Classified documents must never be drafted in GovDesk',
+    'editor.back': 'Back to documents',
+    'editor.share': 'Share',
+    'editor.readOnly': 'Read only',
+    'editor.status.saved': 'Saved to server',
+    'editor.status.saving': 'Saving to server…',
+    'editor.status.connecting': 'Connecting to the sync-server…',
+    'editor.status.offlineSaved': 'Offline · saved to server',
+    'editor.status.offlineUnsaved': 'Offline · changes kept on this device, synced when online',
+    'editor.status.noAccess': 'You no longer have access to this document',
+    'share.title': 'Share document',
+    'share.user': 'User',
+    'share.user.placeholder': 'Matrix ID, e.g. @lina:gd.gov.cn',
+    'share.user.required': 'Enter a Matrix ID',
+    'share.role': 'Right',
+    'share.submit': 'Share',
+    'share.done': 'Shared with {user}',
+    'error.not_logged_in': 'You have been signed out; sign in again',
+    'error.no_sync_server': 'No sync-server is configured, so documents are unavailable',
+    'error.sync_server_unreachable': 'The sync-server cannot be reached; try again when online',
+    'error.sync_server_error': 'The sync-server failed: {message}',
+    'error.classified_refused': 'Classified material must never be handled in GovDesk',
+    'error.not_allowed': 'You are not allowed to do this',
+    'error.not_found': 'No such document, or you have no right on it',
+    'error.internal_to_external': 'An internal document cannot be shared with enterprise liaisons or citizens',
+    'error.unknown_principal': 'No such user or unit',
+    'error.last_owner': 'A document must keep at least one owner',
+    'error.not_open': 'The document was closed; open it again',
+    'error.malformed_message': 'The local service did not understand a change to the document: {message}',
+  },
+);
+
+type T = Translate<keyof (typeof documentMessages)['zh-CN']>;
+
+export const classificationLabel = (t: T, classification: Classification) => t(`classification.${classification}`);
+export const roleLabel = (t: T, role: DocumentRole) => t(`role.${role}`);
 
 /** The save state in words a civil servant can trust: "saved" only when the server really holds everything. */
-export function statusText(t: Translate, status: DocumentStatus): { text: string; tone: 'success' | 'processing' | 'warning' | 'error' } {
+export function statusText(t: T, status: DocumentStatus): { text: string; tone: 'success' | 'processing' | 'warning' | 'error' } {
   if (status.connection === 'no_access') return { text: t('editor.status.noAccess'), tone: 'error' };
   if (status.connection === 'online') return status.savedToServer ? { text: t('editor.status.saved'), tone: 'success' } : { text: t('editor.status.saving'), tone: 'processing' };
   if (status.connection === 'connecting' && !status.savedToServer) return { text: t('editor.status.connecting'), tone: 'processing' };
   return status.savedToServer ? { text: t('editor.status.offlineSaved'), tone: 'success' } : { text: t('editor.status.offlineUnsaved'), tone: 'warning' };
-}
-
-export function errorText(t: Translate, error: unknown): string {
-  if (error instanceof RpcError) {
-    if (error.code === 'sync_server_unreachable') return t('documents.error.offline');
-    if (error.code === 'classified_refused') return t('documents.error.classified');
-    if (error.code === 'internal_to_external') return t('share.error.internal_to_external');
-    if (error.code === 'core_unavailable') return t('error.core_unavailable');
-    return t('documents.error.other', { message: error.message });
-  }
-  return t('documents.error.other', { message: String(error) });
 }

@@ -1,21 +1,32 @@
-import { FileTextOutlined, HomeOutlined, LogoutOutlined } from '@ant-design/icons';
-import { Avatar, Button, Card, Descriptions, Layout, Menu, Space, Typography, Watermark } from 'antd';
-import type { SessionInfo } from '@govdesk/shared';
-import { api } from '../api.ts';
-import { useI18n } from '../i18n/i18n.tsx';
+import { LogoutOutlined } from '@ant-design/icons';
+import { App, Avatar, Badge, Button, Layout, Menu, Result, Space, Typography, Watermark } from 'antd';
+import { Fragment } from 'react';
+import type { AppPath, SessionInfo } from '@govdesk/shared';
 import { LanguageSwitch } from '../app/LanguageSwitch.tsx';
-import { DocumentEditorPage } from '../documents/DocumentEditorPage.tsx';
-import { DocumentListPage } from '../documents/DocumentListPage.tsx';
-
-export type Route = { page: 'home' } | { page: 'documents' } | { page: 'document'; documentId: string };
+import type { Feature, MenuEntry, Registry } from '../app/registry.ts';
+import { useCoreAction } from '../data/core.tsx';
+import { useErrorText } from '../data/errors.ts';
+import { useI18n, useMessages } from '../i18n/i18n.tsx';
+import { appMessages } from '../i18n/messages.ts';
 
 /**
- * The signed-in shell. The whole screen carries a watermark with the user's
- * name and account, so a photographed or captured screen names its source.
+ * The signed-in shell: the sidebar and the page of the current path, both
+ * from the feature registry. The whole screen carries a watermark with the
+ * user's name and account, so a photographed or captured screen names its
+ * source.
  */
-export function Workspace({ session, route, navigate }: { session: SessionInfo; route: Route; navigate(route: Route): void }) {
-  const { t } = useI18n();
-  const selected = route.page === 'home' ? 'home' : 'documents';
+export function Workspace({ registry, session, path, navigate }: { registry: Registry; session: SessionInfo; path: string; navigate(path: AppPath): void }) {
+  const t = useMessages(appMessages);
+  const { translate } = useI18n();
+  const { message } = App.useApp();
+  const errorText = useErrorText();
+  const logout = useCoreAction('session.logout');
+  const signOut = async () => {
+    const outcome = await logout.run({});
+    // Logging out has no failures of its own to word, only the channel's (core gone, an internal error).
+    if (!outcome.ok) void message.error(errorText(outcome.error, appMessages));
+  };
+  const shown = registry.resolve(path);
   return (
     <Watermark content={[session.displayName, session.userId]} font={{ color: 'rgba(0, 0, 0, 0.07)', fontSize: 14 }} gap={[120, 120]}>
       <Layout className="govdesk-shell">
@@ -28,12 +39,16 @@ export function Workspace({ session, route, navigate }: { session: SessionInfo; 
           </div>
           <Menu
             mode="inline"
-            selectedKeys={[selected]}
-            onClick={({ key }) => navigate(key === 'home' ? { page: 'home' } : { page: 'documents' })}
-            items={[
-              { key: 'home', icon: <HomeOutlined />, label: t('workspace.home') },
-              { key: 'documents', icon: <FileTextOutlined />, label: t('workspace.documents') },
-            ]}
+            selectedKeys={shown.found ? [shown.feature.id] : []}
+            onClick={({ key }) => {
+              const feature = registry.menu.find((candidate) => candidate.id === key);
+              if (feature) navigate(feature.menu.to);
+            }}
+            items={registry.menu.map((feature) => ({
+              key: feature.id,
+              icon: feature.menu.icon,
+              label: <MenuLabel feature={feature} entry={feature.menu} text={translate(feature.messages, feature.menu.label)} />,
+            }))}
           />
         </Layout.Sider>
         <Layout>
@@ -44,26 +59,44 @@ export function Workspace({ session, route, navigate }: { session: SessionInfo; 
                 <Avatar style={{ background: '#1a5fb4' }}>{session.displayName.slice(0, 1)}</Avatar>
                 <Typography.Text data-testid="current-user">{session.displayName}</Typography.Text>
               </Space>
-              <Button icon={<LogoutOutlined />} onClick={() => void api.call('session.logout')}>
+              <Button icon={<LogoutOutlined />} loading={logout.pending} onClick={() => void signOut()}>
                 {t('workspace.logout')}
               </Button>
             </Space>
           </Layout.Header>
-          <Layout.Content className="govdesk-content" style={route.page === 'document' ? { overflow: 'hidden' } : { padding: 24 }}>
-            {route.page === 'home' && (
-              <Card title={t('workspace.welcome', { name: session.displayName })}>
-                <Descriptions column={1}>
-                  <Descriptions.Item label={t('workspace.account')}>{session.userId}</Descriptions.Item>
-                  <Descriptions.Item label={t('workspace.device')}>{session.deviceId}</Descriptions.Item>
-                  <Descriptions.Item label={t('workspace.server')}>{session.homeserverUrl}</Descriptions.Item>
-                </Descriptions>
-              </Card>
+          <Layout.Content className="govdesk-content" style={shown.found && shown.page.layout === 'full' ? { overflow: 'hidden' } : { padding: 24 }}>
+            {shown.found ? (
+              // Keyed by path: another document is another page, not the same page with new props.
+              <Fragment key={path}>{shown.page.render({ params: shown.params, session, navigate })}</Fragment>
+            ) : (
+              <Result
+                status="404"
+                title={t('notFound.title')}
+                extra={
+                  <Button type="primary" onClick={() => navigate(registry.start)}>
+                    {t('notFound.back')}
+                  </Button>
+                }
+              />
             )}
-            {route.page === 'documents' && <DocumentListPage onOpen={(documentId) => navigate({ page: 'document', documentId })} />}
-            {route.page === 'document' && <DocumentEditorPage key={route.documentId} documentId={route.documentId} onBack={() => navigate({ page: 'documents' })} />}
           </Layout.Content>
         </Layout>
       </Layout>
     </Watermark>
+  );
+}
+
+function MenuLabel({ feature, entry, text }: { feature: Feature; entry: MenuEntry<string>; text: string }) {
+  return entry.useBadge ? <BadgedLabel useBadge={entry.useBadge} text={text} testId={`menu-badge-${feature.id}`} /> : text;
+}
+
+/** A component of its own, so that the badge's hook is called on every render of it (the rules of hooks). */
+function BadgedLabel({ useBadge, text, testId }: { useBadge: () => number; text: string; testId: string }) {
+  const count = useBadge();
+  return (
+    <>
+      {text}
+      <Badge count={count} size="small" style={{ marginInlineStart: 6 }} data-testid={testId} />
+    </>
   );
 }

@@ -1,13 +1,11 @@
 import { parentPort } from 'node:worker_threads';
-import * as Y from 'yjs';
+import { mergeSnapshotAndLog } from '@govdesk/shared/documents/log-replay';
 import { openDatabase, type SqliteDatabase } from './database.ts';
 
 /**
  * Merges a document's logged updates into its snapshot, in a worker thread so
- * that a large document never stalls the event loop. The log is replayed into
- * a Y.Doc with garbage collection: the snapshot keeps what was deleted only as
- * a length, never its text (Y.mergeUpdates would keep every deleted character
- * on disk for ever, and let the snapshot grow without bound).
+ * that a large document never stalls the event loop (the merge itself, with
+ * garbage collection, is `mergeSnapshotAndLog`).
  */
 
 export interface CompactionRequest {
@@ -45,13 +43,7 @@ function compact(request: CompactionRequest): CompactionResponse {
   if (pending.length === 0) {
     return { id: request.id, ok: true, result: { mergedUpdates: 0, logBytesBefore: 0, snapshotBytes: snapshot?.state.length ?? 0, durationMs: performance.now() - started } };
   }
-  const doc = new Y.Doc({ gc: true });
-  Y.transact(doc, () => {
-    if (snapshot) Y.applyUpdate(doc, snapshot.state);
-    for (const row of pending) Y.applyUpdate(doc, row.data);
-  });
-  const merged = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
+  const merged = mergeSnapshotAndLog(snapshot?.state, pending.map((row) => row.data));
   const lastSeq = (pending.at(-1) as { seq: number }).seq;
   db.transaction(() => {
     db.prepare('INSERT INTO document_snapshots (document_id, state, last_seq, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (document_id) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq, updated_at = excluded.updated_at').run(

@@ -1,0 +1,13 @@
+import { HomeOutlined } from '@ant-design/icons';
+import { homeRoutes } from '@govdesk/shared';
+import { defineFeature, page } from '../app/registry.ts';
+import { HomePage } from './HomePage.tsx';
+import { homeMessages } from './labels.ts';
+
+/** 工作台: who is signed in, on which device and server. */
+export const homeFeature = defineFeature({
+  id: 'home',
+  messages: homeMessages,
+  menu: { icon: <HomeOutlined />, label: 'menu', to: homeRoutes.home.href({}) },
+  pages: [page(homeRoutes.home, ({ session }) => <HomePage session={session} />)],
+});
