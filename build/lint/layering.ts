@@ -6,8 +6,8 @@ import { repoRoot } from '../lib/paths.ts';
 
 /**
  * The ESLint rule `govdesk/layering`: every file belongs to one layer, and each
- * layer lists what it MAY import — other layers, single files, packages, Node
- * builtins, electron. Anything not listed is an error. An allow-list, the way VS
+ * layer lists what it MAY import — other layers, packages, Node builtins,
+ * electron. Anything not listed is an error. An allow-list, the way VS
  * Code's `code-import-patterns` guards its layers: a new folder or package is
  * refused until someone decides where it belongs, whereas a deny-list lets
  * through everything nobody thought of.
@@ -24,8 +24,6 @@ export interface Layer {
   may: {
     /** Names of other layers whose files it may import (its own are always allowed). */
     layers?: string[];
-    /** Single files of other layers, for the rare exception a whole layer would be too much. */
-    files?: string[];
     /** Package names, `@scope/*` for a whole scope, or '*' for any package (electron and Node builtins aside). */
     packages?: string[] | '*';
     node?: boolean;
@@ -97,7 +95,7 @@ const allowsPackage = (allowed: string[] | '*' | undefined, name: string) =>
 /** What the layer may import, in words, for the messages. */
 function allowance(layer: Layer): string {
   const { may } = layer;
-  const parts = [`its own files`, ...(may.layers ?? []), ...(may.files ?? [])];
+  const parts = [`its own files`, ...(may.layers ?? [])];
   if (may.packages === '*') parts.push('any package');
   else if (may.packages?.length) parts.push(`the packages ${may.packages.join(', ')}`);
   if (may.node) parts.push('Node builtins');
@@ -117,7 +115,6 @@ function refusal(layer: Layer, target: Target, specifier: string, layers: Layer[
       return allowsPackage(may.packages, target.name) ? null : `${layer.name} may not import the package '${target.name}'`;
     case 'file': {
       if (target.file.startsWith('../')) return `${layer.name} may not import '${specifier}', which is outside the repository`;
-      if (may.files?.includes(target.file)) return null;
       const owner = layerOf(target.file, layers);
       if (owner === layer || (owner && may.layers?.includes(owner.name))) return null;
       return owner ? `${layer.name} may not import ${owner.name} (${target.file})` : `${layer.name} may not import ${target.file}, which is in no layer`;

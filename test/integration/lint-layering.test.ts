@@ -37,7 +37,7 @@ describe('lint enforces the layering of docs/architecture.md', () => {
     // core: never the renderer, main, preload or electron, never sync-server sources
     ['core-imports-renderer.ts', 'desktop/src/core', /core may not import renderer \(desktop\/src\/renderer\/app\/App\.tsx\)/],
     ['core-imports-main.ts', 'desktop/src/core', /core may not import main \(desktop\/src\/main\/windows\.ts\)/],
-    ['core-imports-preload.ts', 'desktop/src/core', /core may not import preload \(desktop\/src\/preload\/channels\.ts\)/],
+    ['core-imports-preload.ts', 'desktop/src/core', /core may not import preload \(desktop\/src\/preload\/bridge\.ts\)/],
     ['core-imports-electron.ts', 'desktop/src/core', /core may not import electron \(only main and preload may\)/],
     ['core-imports-sync-server.ts', 'desktop/src/core', /core may not import sync-server \(sync-server\/src\/config\.ts\)/],
     // the rest of desktop never imports sync-server sources either, also not by package name

@@ -8,6 +8,7 @@ import type { Directory, SessionTokens } from '@govdesk/shared';
 import type { RunningHomeserver } from '../../build/homeserver/index.ts';
 import { askHealth, startService, waitForHealthy } from '../../build/lib/services.ts';
 import type { TestUser } from './matrix.ts';
+import { UNITS } from './organisation.ts';
 
 /**
  * A real sync-server process for a test or a bench — the one way both start
@@ -138,6 +139,22 @@ export async function api(server: SyncServerProcess, token: string | null, metho
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * A notice `owner` creates in the secretariat and shares with each user in
+ * `shares`, as every sync test needs one; throws with the server's answer if
+ * either step is refused.
+ */
+export async function createSharedDocument(server: SyncServerProcess, owner: SessionTokens, shares: readonly (readonly [userId: string, role: 'editor' | 'reader'])[], title = '关于做好2026年防汛工作的通知'): Promise<string> {
+  const created = await api(server, owner.accessToken, 'POST', '/api/documents', { title, docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
+  if (created.status !== 201) throw new Error(`could not create a document: ${created.status} ${JSON.stringify(created.body)}`);
+  const documentId = created.body.id as string;
+  for (const [userId, role] of shares) {
+    const shared = await api(server, owner.accessToken, 'PUT', `/api/documents/${documentId}/shares`, { principal: { type: 'user', userId }, role });
+    if (shared.status !== 200) throw new Error(`could not share ${documentId} with ${userId}: ${shared.status} ${JSON.stringify(shared.body)}`);
+  }
+  return documentId;
 }
 
 /** Reads one metric's value (summed over labels matching `labels`) from /metrics. */

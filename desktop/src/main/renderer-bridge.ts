@@ -1,4 +1,4 @@
-import { INVOKE_CHANNEL } from '../preload/channels.ts';
+import { INVOKE_CHANNEL } from '@govdesk/shared';
 import { createBridgeDispatch } from './bridge-dispatch.ts';
 import type { CoreConnection } from './core-connection.ts';
 import { handleFromApp } from './ipc.ts';

@@ -1,7 +1,7 @@
 import { BrowserWindow, type WebContents } from 'electron';
 import { APP_ENTRY_URL, isAppUrl } from './app-url.ts';
 import type { Log } from './log.ts';
-import { EVENT_CHANNEL } from '../preload/channels.ts';
+import { EVENT_CHANNEL } from '@govdesk/shared';
 import { secureWebPreferences } from './web-preferences.ts';
 
 /**

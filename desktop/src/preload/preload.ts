@@ -8,7 +8,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { desktopContract } from '@govdesk/shared/desktop-api/contract';
 import { createPreloadBridge } from './bridge.ts';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from './channels.ts';
+import { EVENT_CHANNEL, INVOKE_CHANNEL } from '@govdesk/shared/desktop-api/ipc-channels';
 
 const bridge = createPreloadBridge(
   desktopContract,

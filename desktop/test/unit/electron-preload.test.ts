@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { desktopContract, type GovdeskBridge } from '@govdesk/shared';
 import { createPreloadBridge, type PreloadTransport } from '../../src/preload/bridge.ts';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../src/preload/channels.ts';
+import { EVENT_CHANNEL, INVOKE_CHANNEL } from '@govdesk/shared';
 
 /**
  * window.govdesk in Electron, with a fake transport where ipcRenderer would

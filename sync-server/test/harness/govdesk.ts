@@ -1,7 +1,7 @@
 import type { DocumentRole, SessionTokens } from '@govdesk/shared';
 import { startHomeserver, type RunningHomeserver } from '../../../build/homeserver/index.ts';
-import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { api, createSharedDocument, login, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
 
 /**
  * Our server as the benches and the crash and fuzz tests use it: a real
@@ -51,11 +51,7 @@ export async function startGovdesk(homeserver: RunningHomeserver, env: Record<st
     },
     owner,
     login: (name) => login(server, homeserver, org[name]),
-    async createDocument(title = '关于做好2026年防汛工作的通知') {
-      const { status, body } = await api(server, owner.accessToken, 'POST', '/api/documents', { title, docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
-      if (status !== 201) throw new Error(`could not create a document: ${status} ${JSON.stringify(body)}`);
-      return body.id as string;
-    },
+    createDocument: (title) => createSharedDocument(server, owner, [], title),
     async share(documentId, userId, role) {
       const { status, body } = await api(server, owner.accessToken, 'PUT', `/api/documents/${documentId}/shares`, { principal: { type: 'user', userId }, role });
       if (status !== 200) throw new Error(`could not share ${documentId}: ${status} ${JSON.stringify(body)}`);

@@ -6,8 +6,8 @@ import type { SyncServer } from '../../src/server.ts';
 import { changeCounter } from '../fixtures/change-counter/feature.ts';
 import { startInProcess } from './in-process.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
+import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { api, createSharedDocument, login, metric, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -43,18 +43,11 @@ async function start(features: Feature[], env: Record<string, string> = {}) {
 }
 
 /** A document 张伟 owns, 李娜 may edit and 王强 may read. */
-async function newDocument(target: SyncServerProcess, zhang: SessionTokens): Promise<string> {
-  const created = await api(target, zhang.accessToken, 'POST', '/api/documents', { title: '关于做好2026年防汛工作的通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
-  expect(created.status).toBe(201);
-  const documentId = created.body.id as string;
-  for (const [userId, role] of [
+const newDocument = (target: SyncServerProcess, zhang: SessionTokens) =>
+  createSharedDocument(target, zhang, [
     [org.li.userId, 'editor'],
     [org.wang.userId, 'reader'],
-  ]) {
-    expect((await api(target, zhang.accessToken, 'PUT', `/api/documents/${documentId}/shares`, { principal: { type: 'user', userId }, role })).status).toBe(200);
-  }
-  return documentId;
-}
+  ]);
 
 function connect(target: SyncServerProcess, documentId: string, session: SessionTokens): StockClient {
   const client = stockClient(target.wsUrl, documentId, session.accessToken);

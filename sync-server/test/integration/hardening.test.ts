@@ -8,8 +8,8 @@ import type { SyncServer } from '../../src/server.ts';
 import type { ContentStore, DocumentRepository, Storage } from '../../src/storage/types.ts';
 import { startInProcess as startServerInProcess } from './in-process.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
+import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { api, createSharedDocument, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -56,12 +56,7 @@ async function start(env: Record<string, string>, homeservers?: Record<string, s
 }
 
 /** A document 张伟 owns and 李娜 may edit. */
-async function newDocument(server: SyncServerProcess, zhang: SessionTokens): Promise<string> {
-  const created = await api(server, zhang.accessToken, 'POST', '/api/documents', { title: '关于做好2026年防汛工作的通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
-  expect(created.status).toBe(201);
-  expect((await api(server, zhang.accessToken, 'PUT', `/api/documents/${created.body.id}/shares`, { principal: { type: 'user', userId: org.li.userId }, role: 'editor' })).status).toBe(200);
-  return created.body.id as string;
-}
+const newDocument = (server: SyncServerProcess, zhang: SessionTokens) => createSharedDocument(server, zhang, [[org.li.userId, 'editor']]);
 
 const socketUrl = (server: SyncServerProcess, documentId: string, session: SessionTokens) => `${server.wsUrl}/${documentId}?token=${encodeURIComponent(session.accessToken)}`;
 

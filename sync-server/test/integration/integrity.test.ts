@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeUpdateMessage, type SessionTokens } from '@govdesk/shared';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { createSharedDocument, login, metric, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 import { handWritten } from '../harness/updates.ts';
 
@@ -62,18 +62,16 @@ function forgeUnder(victim: Y.Doc, received: Y.Doc, text: string): Uint8Array {
   return Y.encodeStateAsUpdate(forger, before);
 }
 
-async function documentWithEditors(): Promise<string> {
-  const { status, body } = await api(server, sessions.zhang.accessToken, 'POST', '/api/documents', { title: '关于加强值班工作的通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
-  expect(status).toBe(201);
-  const documentId = body.id as string;
-  for (const [userId, role] of [
-    [org.li.userId, 'editor'],
-    [org.wang.userId, 'reader'],
-  ] as const) {
-    expect((await api(server, sessions.zhang.accessToken, 'PUT', `/api/documents/${documentId}/shares`, { principal: { type: 'user', userId }, role })).status).toBe(200);
-  }
-  return documentId;
-}
+const documentWithEditors = () =>
+  createSharedDocument(
+    server,
+    sessions.zhang,
+    [
+      [org.li.userId, 'editor'],
+      [org.wang.userId, 'reader'],
+    ],
+    '关于加强值班工作的通知',
+  );
 
 const owned = () => metric(server, 'govdesk_sync_dropped_frames_total', { reason: 'client_id_owned' });
 

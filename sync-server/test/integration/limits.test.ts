@@ -5,8 +5,8 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { SessionTokens } from '@govdesk/shared';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
+import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { createSharedDocument, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -49,12 +49,7 @@ async function setup(env: Record<string, string>): Promise<Setup> {
   return { server, zhang, li, documentId: await newDocument({ server, zhang, li, documentId: '' }) };
 }
 
-async function newDocument({ server, zhang }: Setup): Promise<string> {
-  const created = await api(server, zhang.accessToken, 'POST', '/api/documents', { title: '关于做好2026年防汛工作的通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
-  expect(created.status).toBe(201);
-  expect((await api(server, zhang.accessToken, 'PUT', `/api/documents/${created.body.id}/shares`, { principal: { type: 'user', userId: org.li.userId }, role: 'editor' })).status).toBe(200);
-  return created.body.id as string;
-}
+const newDocument = ({ server, zhang }: Setup) => createSharedDocument(server, zhang, [[org.li.userId, 'editor']]);
 
 function connectStock(server: SyncServerProcess, documentId: string, session: SessionTokens): StockClient {
   const client = stockClient(server.wsUrl, documentId, session.accessToken);

@@ -6,8 +6,8 @@ import * as Y from 'yjs';
 import { WebsocketProvider as WebsocketProviderV1 } from 'y-websocket-v1';
 import type { SessionTokens } from '@govdesk/shared';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { createSharedDocument, login, metric, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
 import { stockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -47,15 +47,10 @@ async function setup(env: Record<string, string> = {}): Promise<Setup> {
   const server = await startSyncServer({ homeserver, directory: org.directory, env });
   servers.push(server);
   const [zhang, li, wang] = await Promise.all([login(server, homeserver, org.zhang), login(server, homeserver, org.li), login(server, homeserver, org.wang)]);
-  const created = await api(server, zhang.accessToken, 'POST', '/api/documents', { title: '关于做好2026年防汛工作的通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
-  expect(created.status).toBe(201);
-  const documentId = created.body.id as string;
-  for (const [userId, role] of [
+  const documentId = await createSharedDocument(server, zhang, [
     [org.li.userId, 'editor'],
     [org.wang.userId, 'reader'],
-  ] as const) {
-    expect((await api(server, zhang.accessToken, 'PUT', `/api/documents/${documentId}/shares`, { principal: { type: 'user', userId }, role })).status).toBe(200);
-  }
+  ]);
   return { server, zhang, li, wang, documentId };
 }
 

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { SessionTokens } from '@govdesk/shared';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import { createTestOrganisation, UNITS, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, login, metric, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
+import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
+import { createSharedDocument, login, metric, startSyncServer, type SyncServerProcess } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -36,12 +36,7 @@ async function start(env: Record<string, string>, previous?: SyncServerProcess):
   return { server, zhang: await login(server, homeserver, org.zhang), li: await login(server, homeserver, org.li) };
 }
 
-async function newDocument(server: SyncServerProcess, zhang: SessionTokens): Promise<string> {
-  const created = await api(server, zhang.accessToken, 'POST', '/api/documents', { title: '关于做好2026年防汛工作的通知', docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
-  expect(created.status).toBe(201);
-  expect((await api(server, zhang.accessToken, 'PUT', `/api/documents/${created.body.id}/shares`, { principal: { type: 'user', userId: org.li.userId }, role: 'editor' })).status).toBe(200);
-  return created.body.id as string;
-}
+const newDocument = (server: SyncServerProcess, zhang: SessionTokens) => createSharedDocument(server, zhang, [[org.li.userId, 'editor']]);
 
 function connect(server: SyncServerProcess, documentId: string, session: SessionTokens): StockClient {
   const client = stockClient(server.wsUrl, documentId, session.accessToken);

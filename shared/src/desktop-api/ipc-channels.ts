@@ -1,7 +1,7 @@
 /**
- * The two IPC channels between the preload and Electron main. They are named
- * here, beside the preload that uses them, and main imports them from here,
- * so the two ends cannot drift apart. The page never sees either name.
+ * The two IPC channels between the preload and Electron main, named once for
+ * both ends so that they cannot drift apart (and so that main need import
+ * nothing of the preload). The page never sees either name.
  */
 
 /** Renderer → main: `{ method, params }`, answered with the bridge's `{ ok, … }` value. */
