@@ -52,9 +52,10 @@ export const dockerBackend: HomeserverBackend = {
       ),
     );
     writeFileSync(path.join(dataDir, 'signing.key'), secrets.signingKey, { mode: 0o600 });
-    await assertPortFree('the homeserver', { port: profile.port, variable: profile.portVariable });
     const name = containerName(profile.name);
+    // Our own container from an earlier run may still hold the port: remove it before asking whether another process does.
     await run('docker', ['rm', '-f', name]);
+    await assertPortFree('the homeserver', { port: profile.port, variable: profile.portVariable });
     const uid = process.getuid?.() ?? 991;
     const gid = process.getgid?.() ?? 991;
     const started = await run('docker', [

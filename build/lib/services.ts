@@ -15,7 +15,7 @@ export interface ServicePort {
 /** A service could not start, or stopped on its own. The message says what happened and what to do; a stack trace adds nothing. */
 export class ServiceError extends Error {}
 
-export function portTakenMessage(name: string, { port, variable }: ServicePort): string {
+function portTakenMessage(name: string, { port, variable }: ServicePort): string {
   return `port ${port} is already in use by another process, so ${name} cannot listen there; stop that process or set ${variable} to a free port`;
 }
 
@@ -37,11 +37,11 @@ export function portFromEnv(variable: string, fallback: number, min = 1): number
  * still take the port before the service binds it, which the watch on the
  * service itself (`died`) reports.
  */
-export function assertPortFree(name: string, port: ServicePort, host = '127.0.0.1'): Promise<void> {
+export function assertPortFree(name: string, port: ServicePort): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new ServiceError(portTakenMessage(name, port)) : error));
-    probe.listen(port.port, host, () => probe.close(() => resolve()));
+    probe.listen(port.port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }
 
@@ -77,7 +77,7 @@ export interface Service {
 
 const TAIL_LINES = 20;
 
-export interface ServiceOptions {
+interface ServiceOptions {
   /** Added to `baseEnv`. */
   env?: NodeJS.ProcessEnv;
   /** Default: this process's environment. Tests pass a clean one, so that a developer's GOVDESK_* settings cannot change what they test. */
@@ -159,7 +159,7 @@ export function startService(name: string, script: string, args: string[], optio
 }
 
 /** What a /healthz answered: `instance` is the ID the process was started with (null when it reports none). */
-export interface HealthAnswer {
+interface HealthAnswer {
   ok: boolean;
   instance: string | null;
 }
@@ -191,8 +191,10 @@ export function waitForHealthy(service: Service, url: string, instanceId: string
       if (last?.ok && last.instance === instanceId) return;
       await sleep(100);
     }
-    const answer = last === null ? 'nothing answered' : `another process answers there (${last.instance === null ? 'with no instance ID' : `instance ${last.instance}`}, not ${instanceId})`;
-    const advice = last !== null && service.port ? `: ${portTakenMessage(service.name, service.port)}` : '';
+    const foreign = last !== null && last.instance !== instanceId;
+    const answer =
+      last === null ? 'nothing answered' : foreign ? `another process answers there (${last.instance === null ? 'with no instance ID' : `instance ${last.instance}`}, not ${instanceId})` : 'it answers, but not healthy';
+    const advice = foreign && service.port ? `: ${portTakenMessage(service.name, service.port)}` : '';
     throw new ServiceError(`${service.name} did not become healthy at ${url} within ${timeoutMs / 1000} s: ${answer}${advice}. Its last lines (${service.logFile}):\n${service.tail()}`);
   };
   return new Promise<void>((resolve, reject) => {

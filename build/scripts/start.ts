@@ -124,7 +124,13 @@ async function main(): Promise<void> {
   if (electron && existsSync(mainBundle)) {
     say(`opening the desktop app in Electron (${electron})`);
     const desktop = spawn(electron, [desktopDir], { env: { ...process.env, ...appEnv }, stdio: 'inherit' });
-    desktop.on('exit', () => void stopAll().then(() => process.exit(0)));
+    // Closing the app ends the stack; a crash ends it too, with its exit status (its output is in this terminal).
+    desktop.on('exit', (code, signal) => {
+      // After Ctrl-C the app ends by our signal, which is no failure.
+      const failed = code !== 0 && stopping === null;
+      if (failed) say(`the desktop app exited with ${code ?? signal}; see its output above`);
+      void stopAll().then(() => process.exit(failed ? 1 : 0));
+    });
   } else {
     say('no Electron binary here: opening the desktop app in browser mode');
     const desktop = startService('desktop', 'desktop/src/web/main.ts', ['--port', String(app.port)], { logDir: stateDir, env: appEnv, port: app });

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, waitForHealthy } from '../../build/lib/services.ts';
 import { testHomeserver } from '../support/homeserver.ts';
+import { foreignHealthz } from '../support/net.ts';
 import { createTestOrganisation, type TestOrganisation } from '../support/organisation.ts';
 import { healthy, startSyncServer, type SyncServerProcess } from '../support/sync-server.ts';
 
@@ -18,21 +18,19 @@ const homeserver = testHomeserver();
 let org: TestOrganisation;
 let server: SyncServerProcess;
 /** Answers every /healthz as a healthy sync-server of another instance. */
-let impostor: Server;
+let impostor: Awaited<ReturnType<typeof foreignHealthz>>;
 let impostorUrl: string;
 
 beforeAll(async () => {
   org = await createTestOrganisation(homeserver);
   server = await startSyncServer({ homeserver, directory: org.directory });
-  impostor = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', instance: 'theirs' })));
-  await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
-  impostorUrl = `http://127.0.0.1:${(impostor.address() as { port: number }).port}`;
+  impostor = await foreignHealthz({ status: 'ok', instance: 'theirs' });
+  impostorUrl = impostor.url;
 });
 
 afterAll(async () => {
   await server?.stop();
-  impostor?.closeAllConnections();
-  if (impostor) await new Promise((resolve) => impostor.close(resolve));
+  await impostor?.close();
 });
 
 describe('starting a sync-server for a test', () => {

@@ -19,10 +19,14 @@ import { UNITS } from './organisation.ts';
  * its last lines; and it counts as started only when /healthz answers with
  * the instance ID it was given, never when another process answers on its port.
  */
-export interface SyncServerProcess {
+/** Where a sync-server answers: all that the API helpers below need, of a process or of a server in the test's own process. */
+export interface ServerAddress {
   url: string;
   wsUrl: string;
   port: number;
+}
+
+export interface SyncServerProcess extends ServerAddress {
   dataDir: string;
   /** The ID it was started with (GOVDESK_SYNC_INSTANCE_ID), which its /healthz reports. */
   instanceId: string;
@@ -116,7 +120,7 @@ export async function openIdToken(homeserver: RunningHomeserver, user: TestUser)
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-export async function login(server: SyncServerProcess, homeserver: RunningHomeserver, user: TestUser): Promise<SessionTokens> {
+export async function login(server: ServerAddress, homeserver: RunningHomeserver, user: TestUser): Promise<SessionTokens> {
   const response = await fetch(`${server.url}/api/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -131,7 +135,7 @@ export async function login(server: SyncServerProcess, homeserver: RunningHomese
 export type JsonBody = any;
 
 /** A JSON API call with a session; returns status and parsed body. */
-export async function api(server: SyncServerProcess, token: string | null, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: JsonBody }> {
+export async function api(server: ServerAddress, token: string | null, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: JsonBody }> {
   const response = await fetch(`${server.url}${pathname}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -146,7 +150,7 @@ export async function api(server: SyncServerProcess, token: string | null, metho
  * `shares`, as every sync test needs one; throws with the server's answer if
  * either step is refused.
  */
-export async function createSharedDocument(server: SyncServerProcess, owner: SessionTokens, shares: readonly (readonly [userId: string, role: 'editor' | 'reader'])[], title = '关于做好2026年防汛工作的通知'): Promise<string> {
+export async function createSharedDocument(server: ServerAddress, owner: SessionTokens, shares: readonly (readonly [userId: string, role: 'editor' | 'reader'])[], title = '关于做好2026年防汛工作的通知'): Promise<string> {
   const created = await api(server, owner.accessToken, 'POST', '/api/documents', { title, docType: 'notice', owningUnitId: UNITS.secretariat, classification: 'internal' });
   if (created.status !== 201) throw new Error(`could not create a document: ${created.status} ${JSON.stringify(created.body)}`);
   const documentId = created.body.id as string;
@@ -158,7 +162,7 @@ export async function createSharedDocument(server: SyncServerProcess, owner: Ses
 }
 
 /** Reads one metric's value (summed over labels matching `labels`) from /metrics. */
-export async function metric(server: SyncServerProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metric(server: ServerAddress, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {

@@ -26,7 +26,7 @@ export const CLASSIFIED_REFUSAL = {
 } as const;
 
 /** A field of a request that carries a 密级, as the refusal names it. */
-export interface ClassifiedField {
+interface ClassifiedField {
   path: string;
   code: typeof CLASSIFIED_REFUSAL.code;
   message: string;

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startService, type Service } from '../../../build/lib/services.ts';
 import type { RunningHomeserver } from '../../../build/homeserver/index.ts';
 import { startGovdesk, type Govdesk } from '../../test/harness/govdesk.ts';
+import { freePort } from '../../../test/support/net.ts';
 
 /**
  * The servers bench:sync compares, behind one shape: our sync-server (with
@@ -62,17 +62,6 @@ export async function govdeskTarget(homeserver: RunningHomeserver): Promise<Targ
       ...Object.entries(GOVDESK_BENCH_ENV).map(([key, { value, why }]) => `${key}=${value} — ${why}`),
     ],
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

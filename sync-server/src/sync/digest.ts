@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { bytesToBase64, contentDigest, type DocumentDigest } from '@govdesk/shared';
+import { replayInto } from '@govdesk/shared/documents/log-replay';
 import type { ContentStore } from '../storage/types.ts';
 
 /** What clients check their copy against: the digest of what this copy shows, and the snapshot it shows it at. */
@@ -12,10 +13,7 @@ export async function describeStoredContent(store: ContentStore, documentId: str
   const content = await store.load(documentId);
   const ydoc = new Y.Doc({ gc: true });
   try {
-    Y.transact(ydoc, () => {
-      if (content.snapshot) Y.applyUpdate(ydoc, content.snapshot);
-      for (const update of content.updates) Y.applyUpdate(ydoc, update);
-    });
+    replayInto(ydoc, content);
     return describeContent(ydoc);
   } finally {
     ydoc.destroy();

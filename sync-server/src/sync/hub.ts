@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import type { DocumentDigest, DocumentRole } from '@govdesk/shared';
+import { replayInto } from '@govdesk/shared/documents/log-replay';
 import type { EventBus } from '../events.ts';
 import type { Hooks } from '../hooks.ts';
 import type { Logger } from '../logger.ts';
@@ -128,10 +129,7 @@ export class DocumentHub {
     await new Promise<void>((resolve) => this.#durable.whenDurable(resolve));
     const content = await this.#options.store.load(documentId);
     const doc = new SharedDoc(documentId, content);
-    Y.transact(doc.ydoc, () => {
-      if (content.snapshot) Y.applyUpdate(doc.ydoc, content.snapshot);
-      for (const update of content.updates) Y.applyUpdate(doc.ydoc, update);
-    });
+    replayInto(doc.ydoc, content);
     doc.owners = new ClientOwners(content.owners, doc.ydoc.store.clients.keys(), () => this.#durable.claimed(doc));
     doc.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       // A document that failed is being dropped: what it applies last is neither logged nor relayed.

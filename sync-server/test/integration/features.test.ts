@@ -7,7 +7,7 @@ import { changeCounter } from '../fixtures/change-counter/feature.ts';
 import { startInProcess } from './in-process.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, createSharedDocument, login, metric, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
+import { api, createSharedDocument, login, metric, type ServerAddress, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -43,13 +43,13 @@ async function start(features: Feature[], env: Record<string, string> = {}) {
 }
 
 /** A document 张伟 owns, 李娜 may edit and 王强 may read. */
-const newDocument = (target: SyncServerProcess, zhang: SessionTokens) =>
+const newDocument = (target: ServerAddress, zhang: SessionTokens) =>
   createSharedDocument(target, zhang, [
     [org.li.userId, 'editor'],
     [org.wang.userId, 'reader'],
   ]);
 
-function connect(target: SyncServerProcess, documentId: string, session: SessionTokens): StockClient {
+function connect(target: ServerAddress, documentId: string, session: SessionTokens): StockClient {
   const client = stockClient(target.wsUrl, documentId, session.accessToken);
   clients.push(client);
   return client;

@@ -9,7 +9,7 @@ import type { ContentStore, DocumentRepository, Storage } from '../../src/storag
 import { startInProcess as startServerInProcess } from './in-process.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
-import { api, createSharedDocument, login, metric, startSyncServer, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
+import { api, createSharedDocument, login, metric, startSyncServer, type ServerAddress, type SyncServerProcess, upgradeStatus } from '../../../test/support/sync-server.ts';
 import { stockClient, type StockClient } from '../../../test/support/yjs-clients.ts';
 
 /**
@@ -56,9 +56,9 @@ async function start(env: Record<string, string>, homeservers?: Record<string, s
 }
 
 /** A document 张伟 owns and 李娜 may edit. */
-const newDocument = (server: SyncServerProcess, zhang: SessionTokens) => createSharedDocument(server, zhang, [[org.li.userId, 'editor']]);
+const newDocument = (server: ServerAddress, zhang: SessionTokens) => createSharedDocument(server, zhang, [[org.li.userId, 'editor']]);
 
-const socketUrl = (server: SyncServerProcess, documentId: string, session: SessionTokens) => `${server.wsUrl}/${documentId}?token=${encodeURIComponent(session.accessToken)}`;
+const socketUrl = (server: ServerAddress, documentId: string, session: SessionTokens) => `${server.wsUrl}/${documentId}?token=${encodeURIComponent(session.accessToken)}`;
 
 interface OpenSocket {
   ws: WebSocket;
@@ -66,7 +66,7 @@ interface OpenSocket {
 }
 
 /** A plain WebSocket on a document, to see exactly how the server closes it. */
-function open(server: SyncServerProcess, documentId: string, session: SessionTokens): Promise<OpenSocket> {
+function open(server: ServerAddress, documentId: string, session: SessionTokens): Promise<OpenSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(socketUrl(server, documentId, session));
     sockets.push(ws);
@@ -78,7 +78,7 @@ function open(server: SyncServerProcess, documentId: string, session: SessionTok
 }
 
 /** An upgrade request without Sec-WebSocket-Key: every check passes, then the handshake fails. */
-async function brokenHandshake(server: SyncServerProcess, documentId: string, session: SessionTokens): Promise<string> {
+async function brokenHandshake(server: ServerAddress, documentId: string, session: SessionTokens): Promise<string> {
   const socket = connect({ port: server.port, host: '127.0.0.1' });
   await once(socket, 'connect');
   let answer = '';
@@ -91,14 +91,14 @@ async function brokenHandshake(server: SyncServerProcess, documentId: string, se
 /** How a socket was closed, or 'still open' if it was not within `ms`. */
 const closedWithin = (socket: OpenSocket, ms: number) => Promise.race([socket.closed, sleep(ms).then(() => 'still open' as const)]);
 
-function connectStock(server: SyncServerProcess, documentId: string, session: SessionTokens): StockClient {
+function connectStock(server: ServerAddress, documentId: string, session: SessionTokens): StockClient {
   const client = stockClient(server.wsUrl, documentId, session.accessToken);
   clients.push(client);
   return client;
 }
 
 /** The real server in this process, on real SQLite storage that `wrap` may wrap. */
-async function startInProcess(env: Record<string, string>, wrap: (storage: Storage) => Storage): Promise<{ target: SyncServerProcess; logs: Record<string, unknown>[] }> {
+async function startInProcess(env: Record<string, string>, wrap: (storage: Storage) => Storage): Promise<{ target: ServerAddress; logs: Record<string, unknown>[] }> {
   const { server, target, logs } = await startServerInProcess({ homeserver, directory: org.directory, env, wrapStorage: wrap });
   inProcess.push(server);
   return { target, logs };
@@ -310,7 +310,7 @@ describe('failed rights lookups', () => {
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   /** Reads of documents that may still succeed before they fail (a disk error), and what happens after a share is written. */
   const reads = { allowed: Infinity, afterShare: () => {} };
-  let target: SyncServerProcess;
+  let target: ServerAddress;
   let logs: Record<string, unknown>[];
   let zhang: SessionTokens;
   let li: SessionTokens;

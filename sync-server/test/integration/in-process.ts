@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { Directory } from '@govdesk/shared';
 import type { RunningHomeserver } from '../../../build/homeserver/index.ts';
-import type { SyncServerProcess } from '../../../test/support/sync-server.ts';
+import type { ServerAddress } from '../../../test/support/sync-server.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Feature } from '../../src/feature.ts';
 import { createSyncServer, type SyncServer } from '../../src/server.ts';
@@ -14,7 +14,7 @@ import type { Storage } from '../../src/storage/types.ts';
 export interface InProcessServer {
   server: SyncServer;
   /** What the process helpers (api, login, metric) need of a server: its URLs. */
-  target: SyncServerProcess;
+  target: ServerAddress;
   /** Every line the server logged, parsed. */
   logs: Record<string, unknown>[];
 }
@@ -51,5 +51,5 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   const storage = openSqliteStorage(dataDir);
   const server = await createSyncServer(config, log, { storage: options.wrapStorage?.(storage) ?? storage, features: options.features });
   const port = await server.listen();
-  return { server, target: { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/docs`, port } as SyncServerProcess, logs };
+  return { server, target: { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/docs`, port }, logs };
 }

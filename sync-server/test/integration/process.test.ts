@@ -1,21 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../build/lib/paths.ts';
+import { freePort } from '../../../test/support/net.ts';
 
 const main = path.join(repoRoot, 'sync-server/src/main.ts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startServer(env: Record<string, string>) {
   const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, GOVDESK_SYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'govdesk-sync-')), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

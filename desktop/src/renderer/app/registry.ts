@@ -12,7 +12,7 @@ import type { Messages } from '../i18n/i18n.tsx';
  * Electron main's check of govdesk:// links.
  */
 
-export interface PageProps<P extends string> {
+interface PageProps<P extends string> {
   params: RouteParams<P>;
   session: SessionInfo;
   navigate(path: AppPath): void;
@@ -55,7 +55,7 @@ export function defineFeature<K extends string>(feature: Feature<K>): Feature {
   return feature as unknown as Feature;
 }
 
-export type Resolved = { found: true; feature: Feature; page: Page; params: RouteParams<string> } | { found: false };
+type Resolved = { found: true; feature: Feature; page: Page; params: RouteParams<string> } | { found: false };
 
 export interface Registry {
   readonly features: readonly Feature[];

@@ -11,8 +11,8 @@ import { RpcError, type ApiClient, type CallError, type DesktopContract, type Ev
  */
 
 type C = DesktopContract;
-export type Method = MethodName<C>;
-export type CoreEvent = EventName<C>;
+type Method = MethodName<C>;
+type CoreEvent = EventName<C>;
 export type CoreError<M extends Method> = CallError<C, M>;
 
 const CoreContext = createContext<ApiClient<C> | null>(null);
@@ -38,9 +38,9 @@ export function asCoreError<M extends Method>(error: unknown): CoreError<M> {
 }
 
 export type Loadable<T, E> = { status: 'loading' } | { status: 'ready'; data: T } | { status: 'failed'; error: E };
-export type Query<M extends Method> = Loadable<ResultOf<C, M>, CoreError<M>> & { retry(): void };
+type Query<M extends Method> = Loadable<ResultOf<C, M>, CoreError<M>> & { retry(): void };
 
-export interface QueryOptions<M extends Method> {
+interface QueryOptions<M extends Method> {
   /**
    * Events whose payload is the query's newer data: core pushes changes (a
    * fresh document list, a new session) instead of being asked again. Data
@@ -105,7 +105,7 @@ export function useCoreEvent<E extends CoreEvent>(event: E, handler: (payload: P
 
 export type Outcome<M extends Method> = { ok: true; result: ResultOf<C, M> } | { ok: false; error: CoreError<M> };
 
-export interface Action<M extends Method> {
+interface Action<M extends Method> {
   /** Never rejects: a failure resolves as `{ ok: false, error }` and is kept in `error` for the form to show. */
   run(params: ParamsOf<C, M>): Promise<Outcome<M>>;
   pending: boolean;

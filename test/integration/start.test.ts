@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../lib/paths.ts';
-import { startService, waitForHealthy, type Service } from '../../lib/services.ts';
+import { repoRoot } from '../../build/lib/paths.ts';
+import { startService, waitForHealthy, type Service } from '../../build/lib/services.ts';
+import { foreignHealthz } from '../support/net.ts';
 
 /**
  * `npm start` must not take another process for its sync-server. The old start
@@ -27,15 +26,11 @@ function scratchDir(): string {
   return dir;
 }
 
-/** A process that is not ours holding a port and answering /healthz with 200. */
-async function foreignHealthz(): Promise<number> {
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"status":"ok"}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  return (server.address() as AddressInfo).port;
+/** A process that is not ours holding a port and answering /healthz with 200, as the old sync-server did. */
+async function foreignPort(): Promise<number> {
+  const foreign = await foreignHealthz({ status: 'ok' });
+  cleanups.push(foreign.close);
+  return foreign.port;
 }
 
 /** The environment without the developer's GOVDESK_* settings, with this Node first on PATH. */
@@ -51,7 +46,7 @@ describe('npm start', () => {
   });
 
   it("exits non-zero within 10 s when the sync-server's port is taken, naming the port and GOVDESK_SYNC_PORT", async () => {
-    const port = await foreignHealthz();
+    const port = await foreignPort();
     const runDir = scratchDir();
     const child = spawn('sh', ['build/run.sh', 'node', 'build/scripts/start.ts'], {
       cwd: repoRoot,
@@ -88,7 +83,7 @@ describe('npm start', () => {
 
 describe('a watched sync-server', () => {
   it('whose port is taken fails its start at once with the port, the variable and its last lines, although /healthz answers 200', async () => {
-    const port = await foreignHealthz();
+    const port = await foreignPort();
     const dir = scratchDir();
     const instanceId = 'start-test-instance';
     const service: Service = startService('sync-server', 'sync-server/src/main.ts', [], {
