@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runDir } from '../lib/paths.ts';
+import { tailOfFile } from '../lib/process.ts';
 import { HomeserverUnavailableError, type HomeserverBackend, type HomeserverBackendName, type RunningHomeserver } from './backend.ts';
 import { chrootBackend, chrootUnavailableReason } from './chroot.ts';
 import { dockerBackend, dockerEngineAnswers } from './docker.ts';
@@ -78,4 +79,33 @@ export async function stopHomeserver(profile: HomeserverProfileName): Promise<vo
   if (!recorded) return;
   await BACKENDS[recorded.backend].stop(recorded);
   rmSync(stateFile(profile), { force: true });
+}
+
+/**
+ * Watches a homeserver that runs detached (so no exit event reaches us): checks
+ * every `everyMs` that it is still the one recorded and healthy, and calls
+ * `gone` once, with the end of its log, after two failed checks in a row (one
+ * slow answer is no reason to stop everything). Returns a function that stops
+ * watching.
+ */
+export function watchHomeserver(homeserver: RunningHomeserver, gone: (why: string) => void, everyMs = 5_000): () => void {
+  let failures = 0;
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void BACKENDS[homeserver.backend]
+      .isRunning(homeserver)
+      .catch(() => false)
+      .then((running) => {
+        checking = false;
+        failures = running ? 0 : failures + 1;
+        if (failures < 2) return;
+        clearInterval(timer);
+        const log = homeserver.logFile ? `; the end of ${homeserver.logFile}:\n${tailOfFile(homeserver.logFile)}` : '';
+        gone(`the homeserver at ${homeserver.baseUrl} stopped answering${log}`);
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

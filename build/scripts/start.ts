@@ -20,7 +20,7 @@ import { commandExists } from '../lib/process.ts';
 import { assertPortFree, portFromEnv, ServiceError, startService, waitForHealthy, type Service, type ServicePort } from '../lib/services.ts';
 import { buildDesktop, desktopDir, mainBundle } from '../lib/desktop-build.ts';
 import { electronExecutable } from '../lib/electron.ts';
-import { HomeserverUnavailableError, startHomeserver, stopHomeserver } from '../homeserver/index.ts';
+import { HomeserverUnavailableError, startHomeserver, stopHomeserver, watchHomeserver } from '../homeserver/index.ts';
 import { seedDemo, type SeededAccount } from '../seed/seed.ts';
 
 const stateDir = path.join(runDir, 'dev');
@@ -91,6 +91,12 @@ async function main(): Promise<void> {
   homeserverStarting = true;
   const { homeserver, reused } = await startHomeserver('dev');
   say(`homeserver healthy after ${seconds(started)} (${homeserver.backend}${reused ? ', already running' : ''}) at ${homeserver.baseUrl}`);
+  // Synapse runs detached, so it is watched by asking it, not by its exit.
+  watchHomeserver(homeserver, (why) => {
+    if (stopping) return;
+    say(why);
+    void stopAll().then(() => process.exit(1));
+  });
 
   const seed = await seedDemo(homeserver, stateDir);
   if (seed.seededNow) say('demo organisation 广东省人民政府办公厅 and its accounts created');
