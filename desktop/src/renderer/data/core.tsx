@@ -40,6 +40,48 @@ export function asCoreError<M extends Method>(error: unknown): CoreError<M> {
 export type Loadable<T, E> = { status: 'loading' } | { status: 'ready'; data: T } | { status: 'failed'; error: E };
 type Query<M extends Method> = Loadable<ResultOf<C, M>, CoreError<M>> & { retry(): void };
 
+/** How a load tells its state: its outcome, or a change to its data (undefined from `change`: no change). */
+export interface LoadReport<T, E> {
+  settle(value: Loadable<T, E>): void;
+  update(change: (data: T | undefined) => T | undefined): void;
+}
+
+/**
+ * What every read from core shares: a load that runs while the component is
+ * mounted, again when `key` changes or on retry(). `start` begins it, reports
+ * through `report`, and returns its cleanup. Reports of an older load are
+ * ignored, and a state belongs to the load it answers: after a new load
+ * starts, an older one's state reads as loading. `key` must name everything
+ * `start` depends on but the API, which is one per tree (CoreProvider).
+ */
+export function useLoad<T, E>(key: string, start: (report: LoadReport<T, E>) => () => void): Loadable<T, E> & { retry(): void } {
+  const [attempt, setAttempt] = useState(0);
+  const load = `${key} #${attempt}`;
+  const [state, setState] = useState<{ load: string; value: Loadable<T, E> } | null>(null);
+  const latest = useRef(start);
+  useEffect(() => {
+    latest.current = start;
+  });
+  useEffect(() => {
+    let current = true;
+    const stop = latest.current({
+      settle: (value) => current && setState({ load, value }),
+      update: (change) =>
+        current &&
+        setState((previous) => {
+          const data = change(previous?.load === load && previous.value.status === 'ready' ? previous.value.data : undefined);
+          return data === undefined ? previous : { load, value: { status: 'ready', data } };
+        }),
+    });
+    return () => {
+      current = false;
+      stop();
+    };
+  }, [load]);
+  const retry = useCallback(() => setAttempt((count) => count + 1), []);
+  return { ...(state?.load === load ? state.value : { status: 'loading' }), retry };
+}
+
 interface QueryOptions<M extends Method> {
   /**
    * Events whose payload is the query's newer data: core pushes changes (a
@@ -52,45 +94,31 @@ interface QueryOptions<M extends Method> {
 /** Calls `method` while the component is mounted, again when `params` (compared as JSON) change or on retry(). */
 export function useCoreQuery<M extends Method>(method: M, params: ParamsOf<C, M>, options: QueryOptions<M> = {}): Query<M> {
   const api = useCore();
-  const [attempt, setAttempt] = useState(0);
   const paramsJson = JSON.stringify(params);
-  const key = `${method} ${paramsJson} #${attempt}`;
-  // A state belongs to the call it answers: after a new call starts, an older one's state reads as loading.
-  const [state, setState] = useState<{ key: string; value: Loadable<ResultOf<C, M>, CoreError<M>> } | null>(null);
   const updateOn = useRef(options.updateOn);
   useEffect(() => {
     updateOn.current = options.updateOn;
   });
-  const events = Object.keys(options.updateOn ?? {}).join(',');
-
-  useEffect(() => {
-    let current = true;
+  const events = Object.keys(options.updateOn ?? {}) as CoreEvent[];
+  return useLoad<ResultOf<C, M>, CoreError<M>>(`${method} ${paramsJson} ${events.join(',')}`, ({ settle, update }) => {
     let updatedByEvent = false;
     // Listening before calling: a change between core's answer and the subscription would otherwise be lost.
-    const stops = (events === '' ? [] : (events.split(',') as CoreEvent[])).map((event) =>
+    const stops = events.map((event) =>
       api.on(event, (payload) => {
         const select = updateOn.current?.[event] as ((payload: unknown, current: ResultOf<C, M> | undefined) => ResultOf<C, M>) | undefined;
         if (!select) return;
         updatedByEvent = true;
-        setState((previous) => ({ key, value: { status: 'ready', data: select(payload, previous?.key === key && previous.value.status === 'ready' ? previous.value.data : undefined) } }));
+        update((data) => select(payload, data));
       }),
     );
     (api.call as (method: M, params: unknown) => Promise<ResultOf<C, M>>)(method, JSON.parse(paramsJson)).then(
-      (data) => {
-        if (current && !updatedByEvent) setState({ key, value: { status: 'ready', data } });
-      },
-      (error: unknown) => {
-        if (current && !updatedByEvent) setState({ key, value: { status: 'failed', error: asCoreError<M>(error) } });
-      },
+      (data) => !updatedByEvent && settle({ status: 'ready', data }),
+      (error: unknown) => !updatedByEvent && settle({ status: 'failed', error: asCoreError<M>(error) }),
     );
     return () => {
-      current = false;
       for (const stop of stops) stop();
     };
-  }, [api, method, paramsJson, key, events]);
-
-  const retry = useCallback(() => setAttempt((count) => count + 1), []);
-  return { ...(state?.key === key ? state.value : { status: 'loading' }), retry };
+  });
 }
 
 /** Runs `handler` on every `event` while the component is mounted (always the latest handler). */
