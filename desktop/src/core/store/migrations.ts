@@ -109,4 +109,24 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_pending ON outbox (state, id);
   `,
+  // 2: one- and two-character search. The trigram index cannot answer queries
+  // shorter than three characters, and a LIKE scan of every message takes
+  // hundreds of milliseconds on a large cache. This index holds every
+  // character of a message as its own token (gd_chars, registered on each
+  // connection by database.ts), so a query of one character is a term lookup
+  // and one of two characters a phrase of two adjacent tokens.
+  `
+  CREATE VIRTUAL TABLE messages_chars USING fts5(chars, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0');
+  INSERT INTO messages_chars (rowid, chars) SELECT id, gd_chars(body) FROM matrix_events WHERE body IS NOT NULL;
+  CREATE TRIGGER matrix_events_chars_ai AFTER INSERT ON matrix_events WHEN new.body IS NOT NULL BEGIN
+    INSERT INTO messages_chars (rowid, chars) VALUES (new.id, gd_chars(new.body));
+  END;
+  CREATE TRIGGER matrix_events_chars_ad AFTER DELETE ON matrix_events WHEN old.body IS NOT NULL BEGIN
+    DELETE FROM messages_chars WHERE rowid = old.id;
+  END;
+  CREATE TRIGGER matrix_events_chars_au AFTER UPDATE OF body ON matrix_events BEGIN
+    DELETE FROM messages_chars WHERE rowid = old.id AND old.body IS NOT NULL;
+    INSERT INTO messages_chars (rowid, chars) SELECT new.id, gd_chars(new.body) WHERE new.body IS NOT NULL;
+  END;
+  `,
 ];
