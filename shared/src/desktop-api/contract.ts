@@ -4,6 +4,21 @@ import { classifiedFields, CLASSIFIED_REFUSAL } from '../documents/classified.ts
 import { CreateDocumentRequest, DocumentId, DocumentSummary, Share, ShareRequest } from '../documents/schema.ts';
 import { method, type ContractSpec } from '../rpc/contract.ts';
 import { RpcError } from '../rpc/envelope.ts';
+import { classifiedMessageFields } from '../messages/classified.ts';
+import { EventId, RoomId } from '../messages/ids.ts';
+import {
+  CreateRoomRequest,
+  EditMessageRequest,
+  Member,
+  MessagesConnection,
+  RoomSummary,
+  SearchHit,
+  SendFileRequest,
+  SendMessageRequest,
+  TimelineAnchor,
+  TimelineItem,
+  TimelineWindow,
+} from '../messages/schema.ts';
 import { LoginParams, SessionInfo } from '../session/schema.ts';
 import { DeepLinkRoute } from './routes.ts';
 
@@ -45,6 +60,12 @@ export function refuseClassified(request: unknown): void {
   if (fields.length > 0) throw new RpcError(CLASSIFIED_REFUSAL.code, CLASSIFIED_REFUSAL['zh-CN'], fields);
 }
 
+/** 涉密不上网 for messages, files and room names (shared/src/messages/classified.ts), decided before anything is sent. */
+export function refuseClassifiedMessage(request: unknown): void {
+  const fields = classifiedMessageFields(request);
+  if (fields.length > 0) throw new RpcError(CLASSIFIED_REFUSAL.code, CLASSIFIED_REFUSAL['zh-CN'], fields);
+}
+
 /**
  * Error codes shared by several methods.
  * - `not_logged_in`: the session ended while the call was on its way (another window logged out).
@@ -55,6 +76,14 @@ export function refuseClassified(request: unknown): void {
  */
 const SIGNED_IN = ['not_logged_in'] as const;
 const SYNC_SERVER = ['not_logged_in', 'no_sync_server', 'sync_server_unreachable', 'sync_server_error'] as const;
+/**
+ * - `homeserver_unreachable`: offline, or the homeserver is down (only for what cannot wait in the outbox).
+ * - `homeserver_error`: the homeserver refused; the message says why.
+ * - `not_found`: no such room (or event) that the user is in.
+ */
+const HOMESERVER = ['not_logged_in', 'homeserver_unreachable', 'homeserver_error'] as const;
+const RoomRef = z.object({ roomId: RoomId }).strict();
+const EventRef = z.object({ roomId: RoomId, eventId: EventId }).strict();
 
 /**
  * The API between the renderer and core, the same in Electron (preload + IPC)
@@ -93,6 +122,45 @@ export const desktopContract = {
       'unknown_principal',
       'last_owner',
     ]),
+    /** The cached room list at once, before any network answer; `messages.rooms` events follow. */
+    'messages.rooms': method(None, z.object({ rooms: z.array(RoomSummary), connection: MessagesConnection }), SIGNED_IN),
+    /** A window of a room's timeline, from the cache first, then the homeserver when the cache has no more. */
+    'messages.timeline': method(z.object({ roomId: RoomId, anchor: TimelineAnchor, limit: z.number().int().min(1).max(200).default(50) }).strict(), TimelineWindow, [
+      ...SIGNED_IN,
+      'not_found',
+    ]),
+    /** Queues the message in the outbox; it shows as 发送中 until the homeserver has it. */
+    'messages.send': method(SendMessageRequest, z.object({ item: TimelineItem }), [...SIGNED_IN, 'not_found', 'classified_refused'], { screen: refuseClassifiedMessage }),
+    'messages.edit': method(EditMessageRequest, Ok, [...SIGNED_IN, 'not_found', 'not_allowed', 'classified_refused'], { screen: refuseClassifiedMessage }),
+    'messages.redact': method(EventRef, Ok, [...SIGNED_IN, 'not_found', 'not_allowed']),
+    /** Sends a failed message again (发送失败（重试）). */
+    'messages.retry': method(z.object({ roomId: RoomId, key: z.string().min(1).max(300) }).strict(), Ok, [...SIGNED_IN, 'not_found']),
+    /** Uploads through the homeserver's media API (progress as `messages.transfer` events), then sends the file event through the outbox. */
+    'messages.sendFile': method(SendFileRequest, z.object({ item: TimelineItem }), [...HOMESERVER, 'not_found', 'classified_refused', 'file_too_large'], {
+      screen: refuseClassifiedMessage,
+    }),
+    /** A file or image of an event, through the authenticated media API (progress as `messages.transfer` events). */
+    'messages.download': method(
+      z.object({ roomId: RoomId, eventId: EventId, thumbnail: z.boolean().default(false) }).strict(),
+      z.object({ name: z.string(), mimeType: z.string(), data: Bytes }),
+      [...HOMESERVER, 'not_found'],
+    ),
+    /** The user has seen the room up to this event: a read receipt (sent when the network allows). */
+    'messages.markRead': method(EventRef, Ok, [...SIGNED_IN, 'not_found']),
+    /** Who of the room's other members has read up to this event (x 人已读 / y 人未读). */
+    'messages.receipts': method(EventRef, z.object({ read: z.array(Member), unread: z.array(Member) }), [...SIGNED_IN, 'not_found']),
+    /** The room's joined members, for @-mentions. */
+    'messages.members': method(RoomRef, z.object({ members: z.array(Member) }), [...SIGNED_IN, 'not_found']),
+    'messages.typing': method(z.object({ roomId: RoomId, typing: z.boolean() }).strict(), Ok, [...SIGNED_IN, 'not_found']),
+    /** The room the user is looking at (null: none, or the window is hidden): no notifications for it. */
+    'messages.focus': method(z.object({ roomId: RoomId.nullable() }).strict(), Ok, SIGNED_IN),
+    /** Full-text search over cached messages; works offline and finds Chinese substrings of any length. */
+    'messages.search': method(z.object({ query: z.string().max(200), limit: z.number().int().min(1).max(200).default(50) }).strict(), z.object({ hits: z.array(SearchHit) }), SIGNED_IN),
+    /** People to start a DM or a group with (the homeserver's user directory). */
+    'messages.findPeople': method(z.object({ query: z.string().max(100) }).strict(), z.object({ people: z.array(Member) }), HOMESERVER),
+    'messages.createRoom': method(CreateRoomRequest, z.object({ roomId: RoomId }), [...HOMESERVER, 'classified_refused'], { screen: refuseClassifiedMessage }),
+    /** Accepts an invitation. */
+    'messages.join': method(RoomRef, Ok, [...HOMESERVER, 'not_found']),
   },
   events: {
     'session.changed': SessionInfo.nullable(),
@@ -103,6 +171,15 @@ export const desktopContract = {
     'documents.sync': z.object({ documentId: DocumentId, message: Bytes }),
     'documents.status': z.object({ documentId: DocumentId, status: DocumentStatus }),
     'documents.changed': z.object({ documents: z.array(DocumentSummary) }),
+    /** Rooms that changed (new, renamed, new message, read) and rooms the user left. */
+    'messages.rooms': z.object({ upserted: z.array(RoomSummary), removed: z.array(RoomId) }),
+    'messages.connection': z.object({ connection: MessagesConnection }),
+    /** Items of a room's timeline that are new or changed (edited, redacted, sent, failed, read by more people); replace by `key`. */
+    'messages.timeline': z.object({ roomId: RoomId, items: z.array(TimelineItem) }),
+    /** Who is typing in a room now (never the user). */
+    'messages.typing': z.object({ roomId: RoomId, members: z.array(Member) }),
+    /** Progress of an upload (`key` of the file's item) or a download (`key` = the event ID). */
+    'messages.transfer': z.object({ roomId: RoomId, key: z.string(), direction: z.enum(['up', 'down']), loaded: z.number().nonnegative(), total: z.number().nonnegative() }),
   },
 } satisfies ContractSpec;
 

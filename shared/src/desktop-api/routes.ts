@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DocumentId } from '../documents/schema.ts';
+import { EventKey, RoomKey } from '../messages/ids.ts';
 
 /**
  * In-app routes as typed values: a path pattern with `:name` segments, each
@@ -77,6 +78,13 @@ export function route<const P extends `/${string}`>(pattern: P, ...[schemas]: [P
 
 export const homeRoutes = { home: route('/home') };
 export const documentRoutes = { list: route('/documents'), document: route('/documents/:documentId', { documentId: DocumentId }) };
+/** Rooms and events by their keys (shared/src/messages/ids.ts: roomKey, eventKey). */
+export const messageRoutes = {
+  list: route('/messages'),
+  room: route('/messages/:room', { room: RoomKey }),
+  /** A room scrolled to one event (a search hit, a notification). */
+  event: route('/messages/:room/:event', { room: RoomKey, event: EventKey }),
+};
 
 /**
  * The routes a path from outside the renderer may name: a govdesk:// link
@@ -85,7 +93,7 @@ export const documentRoutes = { list: route('/documents'), document: route('/doc
  * a page that is only reached from inside the app declares its route in its
  * own feature folder instead.
  */
-export const linkableRoutes: readonly AppRoute[] = [...Object.values(homeRoutes), ...Object.values(documentRoutes)];
+export const linkableRoutes: readonly AppRoute[] = [...Object.values(homeRoutes), ...Object.values(documentRoutes), ...Object.values(messageRoutes)];
 
 /** A path naming one of `linkableRoutes`; anything else is refused. */
 export const DeepLinkRoute = z

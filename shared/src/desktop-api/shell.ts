@@ -3,8 +3,8 @@ import type { ContractSpec } from '../rpc/contract.ts';
 
 /**
  * Events core sends to the shell (Electron main), not to the renderer: the
- * tray's unread count and native notifications. Browser mode has no tray and
- * ignores them.
+ * tray's unread count and native notifications. Browser mode's bridge shows
+ * them as the page title's count and web notifications.
  */
 export const shellEvents = {
   'shell.badge': z.object({ unread: z.number().int().nonnegative() }),

@@ -1,0 +1,3 @@
+export * from './classified.ts';
+export * from './ids.ts';
+export * from './schema.ts';
