@@ -22,7 +22,7 @@ const LAYERS = [
   {
     name: 'core',
     holds: ['desktop/src/core/'],
-    may: { layers: ['shared'], packages: ['zod', 'yjs', 'y-protocols', 'ws', 'better-sqlite3-multiple-ciphers'], node: true },
+    may: { layers: ['shared'], packages: ['zod', 'yjs', 'y-protocols', 'ws', 'better-sqlite3-multiple-ciphers', 'matrix-js-sdk'], node: true },
     why: 'core runs in plain Node (Electron utility process, browser mode, tests); it serves the UI through the contract and never reaches into main, preload or the renderer.',
   },
   {
@@ -40,7 +40,7 @@ const LAYERS = [
   {
     name: 'renderer',
     holds: ['desktop/src/renderer/'],
-    may: { layers: ['shared'], packages: ['react', 'react-dom', 'antd', '@ant-design/icons', '@tiptap/*', 'yjs'] },
+    may: { layers: ['shared'], packages: ['react', 'react-dom', 'antd', '@ant-design/icons', '@tiptap/*', 'yjs', '@tanstack/react-virtual'] },
     why: 'the renderer runs in a sandboxed Chromium page and reaches core only through window.govdesk.',
   },
   {

@@ -13,29 +13,44 @@ import type { TcpProxy } from './tcp-proxy.ts';
 /**
  * A desktop core running in the test process, as the app would run it, with
  * its own encrypted cache directory; its network to the sync-server goes
- * through a TcpProxy that a test can cut.
+ * through a TcpProxy that a test can cut (`proxy: null`: no sync-server).
+ * With a `homeserverProxy`, its homeserver traffic (login, Matrix sync and
+ * sends) goes through that proxy too.
  */
-export interface TestCore {
+export interface TestCore<P extends TcpProxy | null = TcpProxy> {
   core: Core;
   api: ApiClient<DesktopContract>;
   dataDir: string;
   key: Uint8Array;
-  proxy: TcpProxy;
+  proxy: P;
+  homeserverProxy: TcpProxy | null;
+  /** Where this core reaches the homeserver (through `homeserverProxy` when there is one). */
+  homeserverUrl: string;
   /** Closes this core and starts a new one on the same cache (an app restart). */
-  restart(): Promise<TestCore>;
+  restart(): Promise<TestCore<P>>;
   close(): Promise<void>;
 }
 
-export async function startCore(options: { homeserver: RunningHomeserver; proxy: TcpProxy; dataDir?: string; key?: Uint8Array; log?: CoreOptions['log'] }): Promise<TestCore> {
+export async function startCore<P extends TcpProxy | null = TcpProxy>(options: {
+  homeserver: RunningHomeserver;
+  proxy: P;
+  homeserverProxy?: TcpProxy;
+  dataDir?: string;
+  key?: Uint8Array;
+  log?: CoreOptions['log'];
+}): Promise<TestCore<P>> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govdesk-core-'));
   const key = options.key ?? new Uint8Array(randomBytes(32));
-  const core = await createCore({ dataDir, databaseKey: key, syncServerUrl: options.proxy.url, defaultHomeserverUrl: options.homeserver.baseUrl, replicaLingerMs: 0, log: options.log });
-  const testCore: TestCore = {
+  const homeserverUrl = options.homeserverProxy?.url ?? options.homeserver.baseUrl;
+  const core = await createCore({ dataDir, databaseKey: key, syncServerUrl: options.proxy?.url ?? null, defaultHomeserverUrl: homeserverUrl, replicaLingerMs: 0, log: options.log });
+  const testCore: TestCore<P> = {
     core,
     api: inProcessApi(core),
     dataDir,
     key,
     proxy: options.proxy,
+    homeserverProxy: options.homeserverProxy ?? null,
+    homeserverUrl,
     async restart() {
       await core.close();
       return startCore({ ...options, dataDir, key });
@@ -45,8 +60,9 @@ export async function startCore(options: { homeserver: RunningHomeserver; proxy:
   return testCore;
 }
 
-export async function loginCore(testCore: TestCore, homeserver: RunningHomeserver, user: TestUser): Promise<void> {
-  await testCore.api.call('session.login', { homeserverUrl: homeserver.baseUrl, username: user.username, password: user.password });
+export async function loginCore(testCore: TestCore<TcpProxy | null>, homeserver: RunningHomeserver, user: TestUser): Promise<void> {
+  const homeserverUrl = testCore.homeserverProxy ? testCore.homeserverUrl : homeserver.baseUrl;
+  await testCore.api.call('session.login', { homeserverUrl, username: user.username, password: user.password });
 }
 
 /** Opens a document the way the renderer does, and gives its Y.Doc. */

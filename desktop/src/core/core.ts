@@ -1,6 +1,7 @@
-import { Language, RpcError, type DesktopContract, type Handlers } from '@govdesk/shared';
+import { Language, RpcError, type DesktopContract, type Handlers, type SessionInfo } from '@govdesk/shared';
 import { DocumentsService } from './documents/documents-service.ts';
 import { CoreEvents, ShellEventStream } from './events.ts';
+import { MessagesService } from './messages/messages-service.ts';
 import { createCoreMetrics, type CoreMetrics } from './metrics.ts';
 import { SessionService } from './session/session-service.ts';
 import { SyncSession } from './session/sync-session.ts';
@@ -71,20 +72,37 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const metrics = createCoreMetrics();
   const documentsService = (sync: SyncSession | null) => new DocumentsService({ store, events, api, session: sync, metrics, lingerMs: options.replicaLingerMs, log: options.log });
   let documents = documentsService(syncSession);
+  // One Matrix client per signed-in account, started without waiting for the network.
+  const messagingFor = (info: SessionInfo | null): MessagesService | null => {
+    if (!info) return null;
+    const service = new MessagesService({ store, events, shell, session: { ...session.credentials(), displayName: info.displayName }, log: options.log });
+    service.start();
+    return service;
+  };
+  let messages = messagingFor(session.current());
 
-  // A new login is a new sync-server session and a new set of replicas.
-  session.onChange(() => {
+  // A new login is a new sync-server session, a new set of replicas and a new Matrix client.
+  session.onChange((info) => {
     documents.closeAll();
     void syncSession?.end();
     syncSession = api ? new SyncSession(api, secrets, session) : null;
     documents = documentsService(syncSession);
     if (session.current()) void documents.refresh().catch(() => {});
+    void messages?.stop();
+    // Logged out: the next person at this computer must not read the account's messages.
+    if (!info) MessagesService.forget(store);
+    messages = messagingFor(info);
   });
 
   const loggedIn = () => {
     if (!session.current()) throw new RpcError('not_logged_in', 'not logged in');
     return documents;
   };
+  const messaging = () => {
+    if (!session.current() || !messages) throw new RpcError('not_logged_in', 'not logged in');
+    return messages;
+  };
+  const ok = { ok: true as const };
 
   return {
     events,
@@ -95,7 +113,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       'app.defaults': () => ({ homeserverUrl: options.defaultHomeserverUrl ?? null }),
       'app.reconnect': () => {
         documents.reconnect();
-        return { ok: true as const };
+        messages?.reconnect();
+        return ok;
       },
       // The UI language is the device's, not the user's: the login screen needs it before anyone is logged in.
       'app.language': () => ({ language: store.settings.get(LANGUAGE_SETTING, Language) ?? 'zh-CN' }),
@@ -121,9 +140,48 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       },
       'documents.sync': ({ documentId, message }) => ({ reply: loggedIn().sync(documentId, message) }),
       'documents.share': ({ documentId, share }) => loggedIn().share(documentId, share),
+      'messages.rooms': () => messaging().rooms(),
+      'messages.timeline': ({ roomId, anchor, limit }) => messaging().timeline(roomId, anchor, limit),
+      'messages.send': (request) => messaging().send(request),
+      'messages.edit': async (request) => {
+        await messaging().edit(request);
+        return ok;
+      },
+      'messages.redact': async ({ roomId, eventId }) => {
+        await messaging().redact(roomId, eventId);
+        return ok;
+      },
+      'messages.retry': ({ roomId, key }) => {
+        messaging().retry(roomId, key);
+        return ok;
+      },
+      'messages.sendFile': (request) => messaging().sendFile(request),
+      'messages.download': ({ roomId, eventId, thumbnail }) => messaging().download(roomId, eventId, thumbnail),
+      'messages.markRead': ({ roomId, eventId }) => {
+        messaging().markRead(roomId, eventId);
+        return ok;
+      },
+      'messages.receipts': ({ roomId, eventId }) => messaging().receipts(roomId, eventId),
+      'messages.members': ({ roomId }) => messaging().members(roomId),
+      'messages.typing': async ({ roomId, typing }) => {
+        await messaging().typing(roomId, typing);
+        return ok;
+      },
+      'messages.focus': ({ roomId }) => {
+        messaging().focus(roomId);
+        return ok;
+      },
+      'messages.search': ({ query, limit }) => messaging().search(query, limit),
+      'messages.findPeople': ({ query }) => messaging().findPeople(query),
+      'messages.createRoom': (request) => messaging().createRoom(request),
+      'messages.join': async ({ roomId }) => {
+        await messaging().join(roomId);
+        return ok;
+      },
     },
     async close() {
       documents.closeAll();
+      await messages?.stop();
       store.close();
     },
   };

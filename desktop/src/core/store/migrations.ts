@@ -129,4 +129,58 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO messages_chars (rowid, chars) SELECT new.id, gd_chars(new.body) WHERE new.body IS NOT NULL;
   END;
   `,
+  // 3: messaging. Room rows carry their summary (counts, last message) so the
+  // room list is one scan; events carry what a timeline item needs (the
+  // transaction ID of this device's messages, the latest edit, redaction);
+  // edits and redactions that arrive before their event wait in their own
+  // tables; read positions are (ts, row id) like the timeline's order.
+  `
+  ALTER TABLE matrix_rooms ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE matrix_rooms ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE matrix_rooms ADD COLUMN highlights INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE matrix_rooms ADD COLUMN preview TEXT;
+  ALTER TABLE matrix_rooms ADD COLUMN preview_sender TEXT NOT NULL DEFAULT '';
+  ALTER TABLE matrix_rooms ADD COLUMN preview_ts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE matrix_rooms ADD COLUMN back_token TEXT;
+  ALTER TABLE matrix_rooms ADD COLUMN at_start INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE matrix_rooms ADD COLUMN read_pending TEXT;
+
+  ALTER TABLE matrix_events ADD COLUMN state_key TEXT;
+  ALTER TABLE matrix_events ADD COLUMN prev_content TEXT;
+  ALTER TABLE matrix_events ADD COLUMN txn_id TEXT;
+  ALTER TABLE matrix_events ADD COLUMN edit TEXT;
+  ALTER TABLE matrix_events ADD COLUMN edit_ts INTEGER;
+  ALTER TABLE matrix_events ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE matrix_edits (
+    event_id TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    content TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX matrix_edits_target ON matrix_edits (target, sender, ts);
+  CREATE TABLE matrix_redactions (target TEXT PRIMARY KEY, room_id TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE matrix_receipts (
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    pos_ts INTEGER NOT NULL,
+    pos_id INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE matrix_media (
+    mxc TEXT NOT NULL,
+    variant TEXT NOT NULL CHECK (variant IN ('full', 'thumbnail')),
+    mime_type TEXT NOT NULL,
+    data BLOB NOT NULL,
+    stored_at INTEGER NOT NULL,
+    PRIMARY KEY (mxc, variant)
+  ) WITHOUT ROWID;
+
+  ALTER TABLE outbox ADD COLUMN event_id TEXT;
+  CREATE INDEX outbox_room ON outbox (room_id, id);
+  CREATE INDEX outbox_event ON outbox (event_id) WHERE event_id IS NOT NULL;
+  `,
 ];
