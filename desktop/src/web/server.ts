@@ -4,9 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { contentSecurityPolicy, createDispatcher, decodeFrame, desktopContract, encodeFrame, RENDERER_MIME_TYPES, RpcRequest } from '@govdesk/shared';
+import { contentSecurityPolicy, createDispatcher, decodeFrame, desktopContract, encodeFrame, RENDERER_MIME_TYPES, RpcRequest, shellEvents } from '@govdesk/shared';
 import type { Core } from '../core/core.ts';
-
 
 /**
  * Browser mode: serves the built renderer to any Chromium on loopback and
@@ -16,12 +15,20 @@ import type { Core } from '../core/core.ts';
  * The bridge is guarded like Electron's IPC: the socket must come from this
  * server's own origin and present the per-launch secret, which reaches the
  * page only in the URL fragment (never sent to a server, never logged).
+ *
+ * Core's shell events (the unread count, notifications), which Electron main
+ * shows natively, travel as frames of their own kind (`SHELL_FRAME`): the
+ * bridge shows them as the page title and web notifications, and the
+ * renderer never hears of them, as in Electron.
  */
 
 export const BRIDGE_PATH = '/__govdesk/bridge';
 export const BRIDGE_SCRIPT_PATH = '/__govdesk/bridge.js';
 export const BRIDGE_PROTOCOL = 'govdesk-bridge';
 const SECRET_PROTOCOL_PREFIX = 'govdesk-secret.';
+
+/** The `kind` of a frame carrying a shell event: `{ kind: 'shell', event, payload }`, payload checked against shellEvents. */
+export const SHELL_FRAME = 'shell';
 
 /** WebSocket close codes of the bridge. */
 export const BridgeClose = {
@@ -127,7 +134,19 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
     const unsubscribe = options.core.events.subscribe((event, payload) => {
       if (ws.readyState === ws.OPEN) ws.send(encodeFrame({ kind: 'event', event, payload }));
     });
-    ws.on('close', unsubscribe);
+    // Checked here as Electron main's CoreConnection checks them: the page gets nothing off-contract.
+    const unsubscribeShell = options.core.shell.subscribe((event, payload) => {
+      const parsed = Object.hasOwn(shellEvents, event) ? shellEvents[event].safeParse(payload) : null;
+      if (!parsed?.success) {
+        log('dropped an invalid shell event from core', { event });
+        return;
+      }
+      if (ws.readyState === ws.OPEN) ws.send(encodeFrame({ kind: SHELL_FRAME, event, payload: parsed.data }));
+    });
+    ws.on('close', () => {
+      unsubscribe();
+      unsubscribeShell();
+    });
     ws.on('message', (data, isBinary) => {
       let request: RpcRequest;
       try {

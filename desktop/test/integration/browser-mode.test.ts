@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '@govdesk/shared';
 import { createCore, type Core } from '../../src/core/core.ts';
-import { BRIDGE_PROTOCOL, BridgeClose, startBrowserMode, type BrowserModeServer } from '../../src/web/server.ts';
+import { BRIDGE_PROTOCOL, BridgeClose, SHELL_FRAME, startBrowserMode, type BrowserModeServer } from '../../src/web/server.ts';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
 import { createTestUser } from '../../../test/support/matrix.ts';
 
@@ -126,6 +126,34 @@ describe('browser mode', () => {
     expect(await call(socket, 9, 'session.current', {})).toMatchObject({ ok: true, result: null });
     socket.close();
     watcher.close();
+  });
+
+  it("forwards core's shell events as shell frames to every window, and drops those off the contract", async () => {
+    const sockets = [await connect(), await connect()];
+    const received = sockets.map((socket) => {
+      const frames: unknown[] = [];
+      socket.on('message', (data) => {
+        const frame = decodeFrame(data.toString()) as { kind: string };
+        if (frame.kind === SHELL_FRAME) frames.push(frame);
+      });
+      return frames;
+    });
+    const emitAnything = core.shell.emit.bind(core.shell) as (event: string, payload: unknown) => void;
+    core.shell.emit('shell.badge', { unread: 3 });
+    core.shell.emit('shell.notify', { title: '张伟', body: '明天上午九点开会', route: '/messages' });
+    emitAnything('shell.badge', { unread: -1 });
+    emitAnything('shell.tray', { unread: 1 });
+    // Frames arrive in order: once this one is in, anything sent before it would be too.
+    core.shell.emit('shell.badge', { unread: 0 });
+    for (const frames of received) {
+      await expect.poll(() => frames.length).toBeGreaterThanOrEqual(3);
+      expect(frames).toEqual([
+        { kind: SHELL_FRAME, event: 'shell.badge', payload: { unread: 3 } },
+        { kind: SHELL_FRAME, event: 'shell.notify', payload: { title: '张伟', body: '明天上午九点开会', route: '/messages' } },
+        { kind: SHELL_FRAME, event: 'shell.badge', payload: { unread: 0 } },
+      ]);
+    }
+    for (const socket of sockets) socket.close();
   });
 
   it('reports an unreachable homeserver by its code', async () => {

@@ -10,9 +10,9 @@ import { appMessages } from '../i18n/messages.ts';
  */
 export type ErrorMessages<Code extends string> = Messages<`error.${Exclude<Code, ChannelErrorCode>}`>;
 
-/** The network is down or the sync-server is: worth trying again when the browser says it is back online. */
+/** The network is down, or the sync-server or homeserver is: worth trying again when the browser says it is back online. */
 export function isOffline(error: RpcError): boolean {
-  return error.code === 'sync_server_unreachable';
+  return error.code === 'sync_server_unreachable' || error.code === 'homeserver_unreachable';
 }
 
 /**

@@ -1,10 +1,16 @@
-import { decodeFrame, encodeFrame, RpcEvent, RpcResponse, type GovdeskBridge } from '@govdesk/shared';
+import { decodeFrame, desktopContract, encodeFrame, RpcEvent, RpcResponse, shellEvents, type GovdeskBridge, type ShellPayload } from '@govdesk/shared';
 
 /**
  * Browser mode's stand-in for the Electron preload: defines `window.govdesk`
  * over the loopback WebSocket of desktop/src/web/server.ts. It is injected by
  * that server before the app's own script, so the renderer cannot tell which
  * shell it runs in.
+ *
+ * It also stands in for Electron main's tray and notifications: core's shell
+ * events arrive as frames of their own kind (SHELL_FRAME in server.ts), and
+ * the bridge shows the unread count in the page title and notifications as
+ * web notifications, whose click asks the renderer to show their route the
+ * way main does, with an `app.navigate` event.
  */
 
 const SECRET_KEY = 'govdesk-secret';
@@ -25,6 +31,67 @@ function takeLaunchSecret(): string {
 
 type Answer = Awaited<ReturnType<GovdeskBridge['invoke']>>;
 
+/** "(3) 政务协同桌面 GovDesk": the unread count in front of the page's own title, the way a tab shows it. */
+function showUnread(unread: number): void {
+  const title = document.title.replace(/^\(\d+\+?\) /, '');
+  document.title = unread > 0 ? `(${unread > 99 ? '99+' : unread}) ${title}` : title;
+}
+
+/**
+ * Web notifications for core's `shell.notify`. Permission is asked for only
+ * once there is something to notify about, and then at the user's next click
+ * or key press: browsers ignore or hide a request that no gesture started.
+ * Notifications that came before the answer are not replayed; later ones show.
+ */
+class Notifier {
+  readonly #navigate: (route: string) => void;
+  #asking = false;
+
+  constructor(navigate: (route: string) => void) {
+    this.#navigate = navigate;
+  }
+
+  show(payload: ShellPayload<'shell.notify'>): void {
+    if (!('Notification' in window)) return;
+    if (Notification.permission === 'granted') this.#display(payload);
+    else if (Notification.permission === 'default') this.#askAtNextGesture();
+  }
+
+  #display({ title, body, route }: ShellPayload<'shell.notify'>): void {
+    // One tag per route: two tabs of the app show one notification, and a room's newer message replaces its older one.
+    const notification = new Notification(title, { body, tag: route ?? title });
+    notification.addEventListener('click', () => {
+      window.focus();
+      notification.close();
+      if (route !== undefined) this.#navigate(route);
+    });
+  }
+
+  #askAtNextGesture(): void {
+    if (this.#asking) return;
+    this.#asking = true;
+    const ask = () => {
+      window.removeEventListener('pointerdown', ask, true);
+      window.removeEventListener('keydown', ask, true);
+      Notification.requestPermission().catch((error: unknown) => console.warn('GovDesk: notification permission could not be asked for', error));
+    };
+    window.addEventListener('pointerdown', ask, true);
+    window.addEventListener('keydown', ask, true);
+  }
+}
+
+/** A shell frame's event, or null when the frame is not one (or is off-contract: then it is dropped and logged). */
+function shellEventOf(frame: unknown): { event: 'shell.badge'; payload: ShellPayload<'shell.badge'> } | { event: 'shell.notify'; payload: ShellPayload<'shell.notify'> } | null {
+  if (typeof frame !== 'object' || frame === null || (frame as { kind?: unknown }).kind !== 'shell') return null;
+  const { event, payload } = frame as { event?: unknown; payload?: unknown };
+  if (event === 'shell.badge' || event === 'shell.notify') {
+    const parsed = shellEvents[event].safeParse(payload);
+    if (parsed.success) return { event, payload: parsed.data } as ReturnType<typeof shellEventOf>;
+  }
+  console.warn('GovDesk: dropped an invalid shell event', event);
+  return null;
+}
+
 function connect(): GovdeskBridge {
   const secret = takeLaunchSecret();
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/__govdesk/bridge`, ['govdesk-bridge', `govdesk-secret.${secret}`]);
@@ -35,9 +102,21 @@ function connect(): GovdeskBridge {
   const pending = new Map<number, (answer: Answer) => void>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let nextId = 1;
+  // As Electron main does for a clicked notification: the route, if it is one a link may name, as an app.navigate event.
+  const notifier = new Notifier((route) => {
+    const navigate = desktopContract.events['app.navigate'].safeParse({ route });
+    if (!navigate.success) return;
+    for (const listener of listeners.get('app.navigate') ?? []) listener(navigate.data);
+  });
 
   socket.addEventListener('message', (message: MessageEvent<string>) => {
     const frame = decodeFrame(message.data);
+    const shell = shellEventOf(frame);
+    if (shell !== null) {
+      if (shell.event === 'shell.badge') showUnread(shell.payload.unread);
+      else notifier.show(shell.payload);
+      return;
+    }
     const response = RpcResponse.safeParse(frame);
     if (response.success) {
       const settle = pending.get(response.data.id);
