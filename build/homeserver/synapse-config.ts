@@ -109,6 +109,13 @@ export function synapseConfig(options: SynapseConfigOptions, secrets: SynapseSec
     suppress_key_server_warning: true,
     url_preview_enabled: false,
     presence: { enabled: true },
+    // The messaging UI finds colleagues through the user directory. Synapse's default finds only people who
+    // share a room with the searcher or sit in a public room, so a new colleague could not be found to start
+    // the first conversation; here every local account is searchable, local ones ranked first. Synapse adds
+    // every local account to the directory when it registers, so a homeserver that ran without this setting
+    // finds everyone once restarted with it. A later issue restricts whom external users (企业联络员, 群众)
+    // can find; until then everyone finds everyone.
+    user_directory: { enabled: true, search_all_users: true, prefer_local_users: true },
     ...(options.liftRateLimits ? LIFTED_RATE_LIMITS : {}),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * npm start — the whole GovDesk stack on this machine:
  *   1. a Matrix homeserver (provisioned on first run),
- *   2. demo data on first run (an organisation and five accounts),
+ *   2. demo data on first run (an organisation, six accounts, and conversations
+ *      in the 秘书一处 group and a DM), and the accounts added to the demo since,
  *   3. the sync-server,
  *   4. the desktop app: Electron when its binary is present, else browser mode.
  * Ctrl-C stops everything. Each service is watched: when one exits, while
@@ -21,6 +22,7 @@ import { assertPortFree, portFromEnv, ServiceError, startService, waitForHealthy
 import { buildDesktop, desktopDir, mainBundle } from '../lib/desktop-build.ts';
 import { electronExecutable } from '../lib/electron.ts';
 import { HomeserverUnavailableError, startHomeserver, stopHomeserver, watchHomeserver } from '../homeserver/index.ts';
+import { DemoSeedError, seedDemoMessages } from '../seed/messages.ts';
 import { seedDemo, type SeededAccount } from '../seed/seed.ts';
 
 const stateDir = path.join(runDir, 'dev');
@@ -99,7 +101,10 @@ async function main(): Promise<void> {
   });
 
   const seed = await seedDemo(homeserver, stateDir);
-  if (seed.seededNow) say('demo organisation 广东省人民政府办公厅 and its accounts created');
+  if (seed.registered.length === seed.accounts.length) say('demo organisation 广东省人民政府办公厅 and its accounts created');
+  else if (seed.registered.length > 0) say(`demo accounts added: ${seed.registered.map((account) => `${account.displayName} (${account.userId})`).join(', ')}`);
+  // A failure stops the start here, with the reason: a half-seeded demo is never shown as if it were whole.
+  if (await seedDemoMessages(homeserver, stateDir, seed)) say('demo conversations created: the group 秘书一处 (a 防汛 notice, a reply, a file) and a DM between 张伟 and 李娜');
 
   const buildStarted = performance.now();
   say(`desktop app ${await buildDesktop()} (${seconds(buildStarted)})`);
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   // These messages say what is wrong and what to do; for anything else the stack is the best there is.
-  const explained = error instanceof HomeserverUnavailableError || error instanceof ServiceError;
+  const explained = error instanceof HomeserverUnavailableError || error instanceof ServiceError || error instanceof DemoSeedError;
   say(explained ? `npm start failed: ${error.message}` : `npm start failed: ${(error as Error).stack ?? String(error)}`);
   await stopAll();
   process.exit(1);

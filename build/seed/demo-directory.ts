@@ -2,7 +2,9 @@ import type { Directory } from '@govdesk/shared';
 
 /**
  * The demo organisation `npm start` creates: one provincial organ with two
- * departments, three civil servants, one enterprise liaison and one citizen.
+ * departments, four civil servants (three of them in 秘书一处, so that its
+ * group shows who has read a notice and who has not), one enterprise liaison
+ * and one citizen.
  * The codes are fictitious but valid 统一社会信用代码 (GB 32100-2015).
  */
 
@@ -16,6 +18,7 @@ export interface DemoAccount {
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'zhangwei', displayName: '张伟', role: '公务员 · 秘书一处 处长' },
   { username: 'lina', displayName: '李娜', role: '公务员 · 秘书一处 科员' },
+  { username: 'zhaomin', displayName: '赵敏', role: '公务员 · 秘书一处 副处长' },
   { username: 'wangqiang', displayName: '王强', role: '公务员 · 督查室 副主任' },
   { username: 'chenjing', displayName: '陈静', role: '企业联络员 · 广州粤信数字科技有限公司' },
   { username: 'liuyang', displayName: '刘洋', role: '群众' },
@@ -32,6 +35,7 @@ export function demoDirectory(serverName: string): Directory {
     people: [
       { userId: id('zhangwei'), displayName: '张伟', class: 'civil_servant', unitId: 'gd-gov-office-secretariat-1', title: '处长' },
       { userId: id('lina'), displayName: '李娜', class: 'civil_servant', unitId: 'gd-gov-office-secretariat-1', title: '科员' },
+      { userId: id('zhaomin'), displayName: '赵敏', class: 'civil_servant', unitId: 'gd-gov-office-secretariat-1', title: '副处长' },
       { userId: id('wangqiang'), displayName: '王强', class: 'civil_servant', unitId: 'gd-gov-office-inspection', title: '副主任' },
       {
         userId: id('chenjing'),

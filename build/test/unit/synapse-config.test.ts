@@ -35,6 +35,12 @@ describe('the Synapse configuration GovDesk generates', () => {
     expect(dev.database).toEqual({ name: 'sqlite3', args: { database: '/var/lib/govdesk/test/homeserver.db' } });
   });
 
+  it('lets every local account be found in the user directory, dev and test alike', () => {
+    for (const profile of [options, { ...options, liftRateLimits: false, database: 'file' as const }]) {
+      expect(synapseConfig(profile, secrets).user_directory).toEqual({ enabled: true, search_all_users: true, prefer_local_users: true });
+    }
+  });
+
   it('makes a new random secret every time', () => {
     expect(generateSynapseSecrets().registrationSharedSecret).not.toBe(secrets.registrationSharedSecret);
     expect(secrets.registrationSharedSecret.length).toBeGreaterThanOrEqual(43);
