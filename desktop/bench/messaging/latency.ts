@@ -124,7 +124,7 @@ export async function benchLatency(homeserver: RunningHomeserver, options: { sen
   return [
     `### Send → the other user has the message, through Synapse (${options.sends} messages each, interleaved)`,
     '',
-    'Raw: `PUT /rooms/{roomId}/send` by one device and a bare `/sync` long-poll loop (filtered to the room) of the other user. GovDesk: `messages.send` into the sender\'s desktop core (outbox → `PUT /send`), until the receiving user\'s desktop core emits the message as a `messages.timeline` item, after its matrix-js-sdk sync wrote it to the encrypted cache. Both receivers long-poll at the same time; the messages alternate, one at a time, each after a 150 ms pause so that neither starts while Synapse is still answering the other's syncs.',
+    'Raw: `PUT /rooms/{roomId}/send` by one device and a bare `/sync` long-poll loop (filtered to the room) of the other user. GovDesk: `messages.send` into the sender\'s desktop core (outbox → `PUT /send`), until the receiving user\'s desktop core emits the message as a `messages.timeline` item, after its matrix-js-sdk sync wrote it to the encrypted cache. Both receivers long-poll at the same time; the messages alternate, one at a time, each after a 150 ms pause so that neither starts while Synapse is still answering the syncs of the step before.',
     '',
     table(['path', 'p50', 'p95', 'p99', 'overhead at p50'], rows),
   ].join('\n');

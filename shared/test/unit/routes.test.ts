@@ -64,6 +64,6 @@ describe('DeepLinkRoute (what main lets reach the renderer)', () => {
   });
 
   it('covers every route declared as linkable', () => {
-    expect(linkableRoutes.map((candidate) => candidate.pattern)).toEqual(['/home', '/documents', '/documents/:documentId']);
+    expect(linkableRoutes.map((candidate) => candidate.pattern)).toEqual(['/home', '/documents', '/documents/:documentId', '/messages', '/messages/:room', '/messages/:room/:event']);
   });
 });
