@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Locator, Page } from '@playwright/test';
 import type { RunningHomeserver } from '../../build/homeserver/index.ts';
-import type { TestUser } from '../support/matrix.ts';
+import { asUser, type TestUser } from '../support/matrix.ts';
 import { createTestOrganisation, type TestOrganisation } from '../support/organisation.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { expect, launchDesktopApp, screenshotDir, test, type DesktopApp } from './fixtures.ts';
@@ -77,17 +77,6 @@ async function open(browser: Browser, homeserver: RunningHomeserver, user: TestU
   await expect(page.getByTestId('current-user')).toHaveText(displayName);
   await page.getByRole('menuitem', { name: /消息/ }).click();
   return { app, proxy, page };
-}
-
-/** The user's raw view from the homeserver's side, with their access token. */
-async function asUser<T>(homeserver: RunningHomeserver, user: TestUser, method: 'GET' | 'POST', endpoint: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${homeserver.baseUrl}/_matrix/client/v3${endpoint}`, {
-    method,
-    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} ${endpoint}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
 }
 
 const composer = (page: Page) => page.getByRole('textbox', { name: '输入消息' });
@@ -169,10 +158,10 @@ test('civil servants message each other: a DM with a reply, an edit and a file; 
   await a.getByLabel('群名称').click();
   await a.getByRole('button', { name: /创\s*建/ }).click();
   await expect(a.getByTestId('room-title')).toHaveText('防汛工作专班');
-  const invited = async () => Object.keys((await asUser<{ rooms?: { invite?: Record<string, unknown> } }>(homeserver, org.wang, 'GET', '/sync?timeout=0')).rooms?.invite ?? {});
+  const invited = async () => Object.keys((await asUser<{ rooms?: { invite?: Record<string, unknown> } }>(homeserver, org.wang, 'GET', '/_matrix/client/v3/sync?timeout=0')).rooms?.invite ?? {});
   await expect.poll(invited).toHaveLength(1);
   const [groupId] = await invited();
-  await asUser(homeserver, org.wang, 'POST', `/rooms/${encodeURIComponent(groupId as string)}/join`, {});
+  await asUser(homeserver, org.wang, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(groupId as string)}/join`, {});
   // 李娜 accepts from the list, staying in the DM: she has not seen the group yet.
   await b.getByRole('list', { name: '邀请' }).getByRole('button', { name: /接\s*受/ }).click();
   await expect(room(b, '防汛工作专班')).toBeVisible();
@@ -254,7 +243,7 @@ test('civil servants message each other: a DM with a reply, an edit and a file; 
   await composer(a).press('Enter');
   await expect(a.getByRole('alert')).toHaveText('涉密信息不得在本系统处理（涉密不上网，上网不涉密）');
   await expect(composer(a)).toHaveValue(marked);
-  const history = await asUser<{ chunk: { content?: { body?: string } }[] }>(homeserver, org.li, 'GET', `/rooms/${encodeURIComponent(groupId as string)}/messages?dir=b&limit=100`);
+  const history = await asUser<{ chunk: { content?: { body?: string } }[] }>(homeserver, org.li, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(groupId as string)}/messages?dir=b&limit=100`);
   expect(history.chunk.map((event) => event.content?.body ?? '').filter((body) => body.includes('请张处审阅'))).toHaveLength(1);
   expect(history.chunk.some((event) => (event.content?.body ?? '').includes('机密'))).toBe(false);
 });

@@ -27,3 +27,14 @@ export const quietMatrixLogger: Logger = {
   error: (...args: unknown[]) => console.error(...args),
   getChild: () => quietMatrixLogger,
 };
+
+/** The client-server API as `user`, bypassing every core: what the homeserver really holds, or a stock client's request. */
+export async function asUser<T>(homeserver: RunningHomeserver, user: Pick<TestUser, 'accessToken'>, method: string, apiPath: string, body?: unknown): Promise<T> {
+  const response = await fetch(new URL(apiPath, homeserver.baseUrl), {
+    method,
+    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${apiPath}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}

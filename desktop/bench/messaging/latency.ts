@@ -6,7 +6,7 @@ import type { RunningHomeserver } from '../../../build/homeserver/index.ts';
 import { ms, Samples, table } from '../../../build/lib/bench-report.ts';
 import { createCore, type Core } from '../../src/core/core.ts';
 import { inProcessApi } from '../../../test/support/core-client.ts';
-import { createTestUser, type TestUser } from '../../../test/support/matrix.ts';
+import { asUser, createTestUser, type TestUser } from '../../../test/support/matrix.ts';
 
 /**
  * Send → the other side has the event, through the real Synapse, measured
@@ -19,25 +19,15 @@ import { createTestUser, type TestUser } from '../../../test/support/matrix.ts';
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 150));
 
-async function matrix<T>(homeserver: RunningHomeserver, user: TestUser, method: string, apiPath: string, body?: unknown): Promise<T> {
-  const response = await fetch(new URL(apiPath, homeserver.baseUrl), {
-    method,
-    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 /** A bare /sync loop that resolves waiters when a message with their body arrives. */
 function rawSyncLoop(homeserver: RunningHomeserver, user: TestUser, roomId: string) {
   const waiting = new Map<string, () => void>();
   let stopped = false;
   const filter = encodeURIComponent(JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 50 }, state: { lazy_load_members: true }, ephemeral: { not_types: ['*'] } }, presence: { not_types: ['*'] }, account_data: { not_types: ['*'] } }));
   const done = (async () => {
-    let since = (await matrix<{ next_batch: string }>(homeserver, user, 'GET', `/_matrix/client/v3/sync?filter=${filter}&timeout=0`)).next_batch;
+    let since = (await asUser<{ next_batch: string }>(homeserver, user, 'GET', `/_matrix/client/v3/sync?filter=${filter}&timeout=0`)).next_batch;
     while (!stopped) {
-      const sync = await matrix<{ next_batch: string; rooms?: { join?: Record<string, { timeline?: { events?: { content?: { body?: string } }[] } }> } }>(
+      const sync = await asUser<{ next_batch: string; rooms?: { join?: Record<string, { timeline?: { events?: { content?: { body?: string } }[] } }> } }>(
         homeserver,
         user,
         'GET',
@@ -68,8 +58,8 @@ async function signedInCore(homeserver: RunningHomeserver, user: TestUser): Prom
 
 export async function benchLatency(homeserver: RunningHomeserver, options: { sends: number }): Promise<string> {
   const [zhang, li] = await Promise.all([createTestUser(homeserver, 'bench-zhang', '张伟'), createTestUser(homeserver, 'bench-li', '李娜')]);
-  const { room_id: roomId } = await matrix<{ room_id: string }>(homeserver, zhang, 'POST', '/_matrix/client/v3/createRoom', { preset: 'private_chat', name: '秘书一处', invite: [li.userId] });
-  await matrix(homeserver, li, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+  const { room_id: roomId } = await asUser<{ room_id: string }>(homeserver, zhang, 'POST', '/_matrix/client/v3/createRoom', { preset: 'private_chat', name: '秘书一处', invite: [li.userId] });
+  await asUser(homeserver, li, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
 
   const sender = await signedInCore(homeserver, zhang);
   const receiver = await signedInCore(homeserver, li);
@@ -93,7 +83,7 @@ export async function benchLatency(homeserver: RunningHomeserver, options: { sen
       const rawBody = `原始 ${i} 关于防汛值班安排的通知`;
       let arrived = raw.arrival(rawBody);
       let started = performance.now();
-      await matrix(homeserver, zhang, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/bench${i}`, { msgtype: 'm.text', body: rawBody });
+      await asUser(homeserver, zhang, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/bench${i}`, { msgtype: 'm.text', body: rawBody });
       await arrived;
       rawTimes.add(performance.now() - started);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIFIED_REFUSAL, createDispatcher, desktopContract, eventKey, messageRoutes, roomKey, type ShellPayload, type TimelineItem } from '@govdesk/shared';
 import { testHomeserver } from '../../../test/support/homeserver.ts';
-import type { TestUser } from '../../../test/support/matrix.ts';
+import { asUser, type TestUser } from '../../../test/support/matrix.ts';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/organisation.ts';
 import { TcpProxy } from '../../../test/support/tcp-proxy.ts';
 import { loginCore, startCore, type TestCore } from '../../../test/support/desktop-core.ts';
@@ -46,20 +46,9 @@ async function restarted(core: MessagingCore): Promise<MessagingCore> {
   return again;
 }
 
-/** The client-server API as a user, bypassing every core (what the homeserver really holds). */
-async function matrix<T>(user: TestUser, method: string, apiPath: string, body?: unknown): Promise<T> {
-  const response = await fetch(new URL(apiPath, homeserver.baseUrl), {
-    method,
-    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 /** Message bodies in a room, oldest first, as the homeserver returns them to `user`. */
 async function serverBodies(user: TestUser, roomId: string): Promise<string[]> {
-  const page = await matrix<{ chunk: { type: string; content: { body?: string } }[] }>(user, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=100`);
+  const page = await asUser<{ chunk: { type: string; content: { body?: string } }[] }>(homeserver, user, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=100`);
   return page.chunk
     .filter((event) => event.type === 'm.room.message' && typeof event.content.body === 'string')
     .map((event) => event.content.body as string)
@@ -194,7 +183,7 @@ describe('messaging in core', () => {
     await roomOf(li, roomId, (room) => room.membership === 'invite');
     await li.api.call('messages.join', { roomId });
     // 王强 uses another client.
-    await matrix(org.wang, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    await asUser(homeserver, org.wang, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
     await roomOf(zhang, roomId, (room) => room.memberCount === 3);
     await roomOf(li, roomId, (room) => room.memberCount === 3);
     expect((await li.api.call('messages.members', { roomId })).members.map((member) => member.displayName).sort()).toEqual(['张伟', '李娜', '王强'].sort());
@@ -274,7 +263,7 @@ describe('messaging in core', () => {
   it('shows a message the homeserver refuses as failed, and sends it again on retry', async () => {
     const zhang = await signedIn(org.zhang);
     // 王强's room where only moderators may speak.
-    const { room_id: roomId } = await matrix<{ room_id: string }>(org.wang, 'POST', '/_matrix/client/v3/createRoom', {
+    const { room_id: roomId } = await asUser<{ room_id: string }>(homeserver, org.wang, 'POST', '/_matrix/client/v3/createRoom', {
       preset: 'private_chat',
       name: '督查通报',
       invite: [org.zhang.userId],
@@ -286,7 +275,7 @@ describe('messaging in core', () => {
     const failed = await itemWith(zhang, roomId, (candidate) => candidate.key === item.key && candidate.send === 'failed');
     expect(failed.sendError).toBe('没有在此会话中发言的权限');
 
-    await matrix(org.wang, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`, {
+    await asUser(homeserver, org.wang, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`, {
       users: { [org.wang.userId]: 100 },
       events_default: 0,
     });
@@ -366,10 +355,10 @@ describe('messaging in core', () => {
 
   it('fills a gap after a long absence and pages back to the start of the room', async () => {
     let li = await signedIn(org.li);
-    const { room_id: roomId } = await matrix<{ room_id: string }>(org.zhang, 'POST', '/_matrix/client/v3/createRoom', { preset: 'private_chat', name: '文电办理', invite: [org.li.userId] });
+    const { room_id: roomId } = await asUser<{ room_id: string }>(homeserver, org.zhang, 'POST', '/_matrix/client/v3/createRoom', { preset: 'private_chat', name: '文电办理', invite: [org.li.userId] });
     await roomOf(li, roomId, (room) => room.membership === 'invite');
     await li.api.call('messages.join', { roomId });
-    const send = (body: string, i: number) => matrix(org.zhang, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/gap${Date.now()}-${i}`, { msgtype: 'm.text', body });
+    const send = (body: string, i: number) => asUser(homeserver, org.zhang, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/gap${Date.now()}-${i}`, { msgtype: 'm.text', body });
     const first = Array.from({ length: 5 }, (_, i) => `早先的消息 ${i + 1}`);
     for (const [i, body] of first.entries()) await send(body, i);
     await expect.poll(async () => bodies(await latest(li, roomId))).toEqual(first);

@@ -1,4 +1,5 @@
 import { MatrixUserId, type FileInfo, type SendState, type TimelineItem } from '@govdesk/shared';
+import type { EventRow } from '../store/matrix-cache.ts';
 
 /**
  * From cached Matrix events to what the timeline shows. Pure: the service
@@ -8,22 +9,8 @@ import { MatrixUserId, type FileInfo, type SendState, type TimelineItem } from '
 
 type Content = Record<string, unknown>;
 
-/** A cached event as the cache gives it back. */
-export interface EventRecord {
-  eventId: string;
-  /** Set for messages this device sent: the item keeps the key it had while 发送中. */
-  txnId: string | null;
-  sender: string;
-  type: string;
-  stateKey: string | null;
-  ts: number;
-  content: Content;
-  /** m.room.member: what the membership was before (unsigned.prev_content). */
-  prevContent: Content | null;
-  /** The latest edit's m.new_content, if the message was edited. */
-  edit: Content | null;
-  redacted: boolean;
-}
+/** A cached event as the cache gives it back, wherever its row is. */
+export type EventRecord = Omit<EventRow, 'id' | 'roomId'>;
 
 export type MessageKind = 'text' | 'notice' | 'emote' | 'file' | 'image';
 

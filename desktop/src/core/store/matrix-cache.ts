@@ -76,13 +76,16 @@ export interface EventRow {
   id: number;
   eventId: string;
   roomId: string;
+  /** Set for messages this device sent: the item keeps the key it had while 发送中. */
   txnId: string | null;
   sender: string;
   type: string;
   stateKey: string | null;
   ts: number;
   content: Content;
+  /** m.room.member: what the membership was before (unsigned.prev_content). */
   prevContent: Content | null;
+  /** The latest edit's m.new_content, if the message was edited. */
   edit: Content | null;
   redacted: boolean;
 }
