@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLocalStore, type LocalStore } from '../../src/core/store/local-store.ts';
+import { MIGRATIONS } from '../../src/core/store/migrations.ts';
 
 /**
  * Search over cached messages, on a real encrypted cache file: Chinese
@@ -87,12 +89,17 @@ describe('message search', () => {
   });
 
   it('indexes the messages a cache already held when it is upgraded', () => {
-    const { store, dir } = openStore();
-    insertMessages(store, ['防汛值班安排']);
-    // The cache as the previous version left it: no character index.
-    store.db.exec('DROP TRIGGER matrix_events_chars_ai; DROP TRIGGER matrix_events_chars_ad; DROP TRIGGER matrix_events_chars_au; DROP TABLE messages_chars; PRAGMA user_version = 1;');
-    store.close();
-    const { store: upgraded } = openStore(dir);
-    expect(bodiesOf(upgraded, '汛')).toEqual(['防汛值班安排']);
+    // A cache as the first release wrote it (schema 1: no character index), with a message in it.
+    const dir = mkdtempSync(path.join(tmpdir(), 'govdesk-search-'));
+    const old = new Database(path.join(dir, 'govdesk-cache.db'));
+    old.pragma("cipher = 'sqlcipher'");
+    old.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+    old.exec(MIGRATIONS[0] as string);
+    old.pragma('user_version = 1');
+    old.prepare('INSERT INTO matrix_events (event_id, room_id, sender, type, ts, content, body) VALUES (?, ?, ?, ?, ?, ?, ?)').run('$old', '!room:govdesk.test', '@lina:govdesk.test', 'm.room.message', 1, '{}', '防汛值班安排');
+    old.close();
+    const { store } = openStore(dir);
+    expect(bodiesOf(store, '汛')).toEqual(['防汛值班安排']);
+    expect(bodiesOf(store, '防汛')).toEqual(['防汛值班安排']);
   });
 });
