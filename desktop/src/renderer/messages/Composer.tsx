@@ -1,6 +1,6 @@
 import { CloseOutlined, EditOutlined, PaperClipOutlined, RollbackOutlined, SendOutlined } from '@ant-design/icons';
-import { Alert, Button, Mentions, Progress, Upload } from 'antd';
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Alert, Button, Mentions, Progress } from 'antd';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { MAX_FILE_BYTES, type Member, type RoomId, type TimelineItem } from '@govdesk/shared';
 import { useCore, useCoreAction } from '../data/core.tsx';
 import { useErrorText } from '../data/errors.ts';
@@ -73,7 +73,7 @@ export interface ComposerProps {
  * offers the room's members, and a pasted or dropped file is sent as is.
  * A refused message (涉密不上网, a wrong room) stays in the box with the reason.
  */
-export function Composer({ roomId, members, draft, onDraft, replyTo, editing, onCancel, onSent, upload: progress }: ComposerProps) {
+export const Composer = memo(function Composer({ roomId, members, draft, onDraft, replyTo, editing, onCancel, onSent, upload: progress }: ComposerProps) {
   const t = useMessages(messagesMessages);
   const { language } = useI18n();
   const errorText = useErrorText();
@@ -86,7 +86,9 @@ export function Composer({ roomId, members, draft, onDraft, replyTo, editing, on
   // only when it is done, so with one at a time the room's upload under way is always the first of these.
   const [uploads, setUploads] = useState<readonly string[]>([]);
   const queue = useRef(Promise.resolve());
+  const picker = useRef<HTMLInputElement>(null);
   const typing = useTypingNotice(roomId);
+  const options = useMemo(() => members.map((member) => ({ key: member.userId, value: member.displayName, label: member.displayName })), [members]);
 
   const submit = async () => {
     const body = draft.trim();
@@ -177,9 +179,12 @@ export function Composer({ roomId, members, draft, onDraft, replyTo, editing, on
           placeholder={t('composer.placeholder')}
           value={draft}
           variant="borderless"
-          autoSize={{ minRows: 2, maxRows: 8 }}
+          // Two lines growing to eight with the text: by CSS (field-sizing, .govdesk-composer-input in global.css), as
+          // antd's autoSize did by measuring a hidden copy of the text in script at every render.
+          rows={2}
+          className="govdesk-composer-input"
           maxLength={20_000}
-          options={members.map((member) => ({ key: member.userId, value: member.displayName, label: member.displayName }))}
+          options={options}
           onChange={(value) => {
             onDraft(value);
             if (value.trim() === '') typing.stopped();
@@ -198,21 +203,23 @@ export function Composer({ roomId, members, draft, onDraft, replyTo, editing, on
         />
       )}
       <div className="govdesk-composer-bar">
-        <Upload
+        {/* The browser's file picker, as antd's Upload opens it, without the component: the file goes through core, never through an upload request. */}
+        <input
+          ref={picker}
+          type="file"
           multiple
-          showUploadList={false}
-          beforeUpload={(file) => {
-            upload(file);
-            // The file goes through core, never through antd's own upload request.
-            return false;
+          hidden
+          onChange={(event) => {
+            for (const file of Array.from(event.target.files ?? [])) upload(file);
+            // Picking the same file again is a new upload.
+            event.target.value = '';
           }}
-        >
-          <Button type="text" icon={<PaperClipOutlined />} aria-label={t('composer.attach')} title={t('composer.attach')} />
-        </Upload>
+        />
+        <Button type="text" icon={<PaperClipOutlined />} aria-label={t('composer.attach')} title={t('composer.attach')} onClick={() => picker.current?.click()} />
         <Button type="primary" icon={<SendOutlined />} loading={send.pending || edit.pending} disabled={draft.trim() === ''} onClick={() => void submit()}>
           {t('composer.send')}
         </Button>
       </div>
     </div>
   );
-}
+});

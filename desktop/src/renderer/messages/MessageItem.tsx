@@ -1,6 +1,7 @@
 import { DeleteOutlined, DownloadOutlined, EditOutlined, FileOutlined, LoadingOutlined, RollbackOutlined } from '@ant-design/icons';
 import { App, Button, Image, Popconfirm, Popover, Progress, Spin, Tooltip, Typography } from 'antd';
-import { useState } from 'react';
+import { memo, useState, type ReactNode, type SyntheticEvent } from 'react';
+import { flushSync } from 'react-dom';
 import type { EventId, Member, RoomId, RoomSummary, TimelineItem } from '@govdesk/shared';
 import { asCoreError, useCore, useCoreAction, useCoreQuery, useLoad, type CoreError } from '../data/core.tsx';
 import { useErrorText } from '../data/errors.ts';
@@ -10,8 +11,10 @@ import { messagesMessages } from './labels.ts';
 import { clockTime, formatBytes, imageBox, percentOf, receiptsLabel } from './model.ts';
 import type { Transfer } from './useTimeline.ts';
 
+/** What every message of a room shares; stable while nothing in it changes, so that memoised rows stay as they are. */
 export interface MessageContext {
-  room: RoomSummary;
+  roomId: RoomId;
+  roomKind: RoomSummary['kind'];
   me: string;
   /** Display names of the room's members, to highlight "@name" in a text. */
   members: readonly Member[];
@@ -22,14 +25,45 @@ export interface MessageContext {
   onJumpTo(eventId: EventId): void;
 }
 
+/**
+ * Whether a message has been pointed at or tabbed into since it was
+ * mounted. Its controls' antd parts (tooltips, the 撤回 confirmation, the
+ * receipts popover, antd's buttons) are built only then: dozens of them per
+ * screen of messages were a large share of opening a room. Until then each
+ * control is a plain stand-in with the same label and `data-control`. The
+ * switch is synchronous, so the press that follows the pointer lands on the
+ * built control, and focus on a stand-in moves to the control replacing it.
+ */
+function useActivation(): [active: boolean, activate: (event: SyntheticEvent<HTMLElement>) => void] {
+  const [active, setActive] = useState(false);
+  const activate = (event: SyntheticEvent<HTMLElement>) => {
+    if (active) return;
+    const control = event.type === 'focus' && event.target instanceof HTMLElement ? event.target.dataset.control : undefined;
+    const message = event.currentTarget;
+    flushSync(() => setActive(true));
+    if (control !== undefined) message.querySelector<HTMLElement>(`[data-control="${control}"]`)?.focus();
+  };
+  return [active, activate];
+}
+
 /** One message: avatar and name (unless it continues the sender's run), the bubble, and for one's own the way it went. */
-export function MessageItem({ item, continued, highlighted, context }: { item: TimelineItem; continued: boolean; highlighted: boolean; context: MessageContext }) {
+export const MessageItem = memo(function MessageItem({ item, continued, highlighted, context }: { item: TimelineItem; continued: boolean; highlighted: boolean; context: MessageContext }) {
   const { language } = useI18n();
+  const [active, activate] = useActivation();
   const own = item.sender === context.me;
   const time = clockTime(language, item.ts);
   const classes = ['govdesk-msg', own ? 'govdesk-msg-own' : '', continued ? 'govdesk-msg-continued' : '', highlighted ? 'govdesk-msg-highlight' : ''].filter(Boolean).join(' ');
   return (
-    <div className={classes} role="article" aria-label={`${item.senderName} ${time}`} aria-current={highlighted ? 'true' : undefined} data-testid="message" data-key={item.key}>
+    <div
+      className={classes}
+      role="article"
+      aria-label={`${item.senderName} ${time}`}
+      aria-current={highlighted ? 'true' : undefined}
+      data-testid="message"
+      data-key={item.key}
+      onPointerEnter={activate}
+      onFocus={activate}
+    >
       <div className="govdesk-msg-avatar">{!continued && <PersonAvatar name={item.senderName} />}</div>
       <div className="govdesk-msg-main">
         {!continued && (
@@ -39,19 +73,19 @@ export function MessageItem({ item, continued, highlighted, context }: { item: T
           </div>
         )}
         <div className="govdesk-msg-line">
-          <MessageBody item={item} context={context} />
-          {item.eventId !== null && item.kind !== 'redacted' && <MessageActions item={item} own={own} context={context} />}
+          <MessageBody item={item} context={context} active={active} />
+          {item.eventId !== null && item.kind !== 'redacted' && (active ? <MessageActions item={item} own={own} context={context} /> : <ActionStandIns item={item} own={own} />)}
         </div>
-        {own && <SendStatus item={item} context={context} />}
+        {own && <SendStatus item={item} context={context} active={active} />}
       </div>
     </div>
   );
-}
+});
 
-function MessageBody({ item, context }: { item: TimelineItem; context: MessageContext }) {
+function MessageBody({ item, context, active }: { item: TimelineItem; context: MessageContext; active: boolean }) {
   const t = useMessages(messagesMessages);
   if (item.kind === 'redacted') return <div className="govdesk-msg-redacted">{t('message.redacted')}</div>;
-  if (item.kind === 'file' && item.file) return <FileCard item={item} file={item.file} context={context} />;
+  if (item.kind === 'file' && item.file) return <FileCard item={item} file={item.file} context={context} active={active} />;
   if (item.kind === 'image' && item.file) return <ImageCard item={item} file={item.file} context={context} />;
   return (
     <div className={`govdesk-msg-bubble${item.kind === 'notice' ? ' govdesk-msg-notice' : ''}`}>
@@ -127,10 +161,10 @@ function TransferProgress({ transfer }: { transfer: Transfer | undefined }) {
   );
 }
 
-function FileCard({ item, file, context }: { item: TimelineItem; file: NonNullable<TimelineItem['file']>; context: MessageContext }) {
+function FileCard({ item, file, context, active }: { item: TimelineItem; file: NonNullable<TimelineItem['file']>; context: MessageContext; active: boolean }) {
   const t = useMessages(messagesMessages);
   const { language } = useI18n();
-  const download = useDownload(context.room.roomId, item.eventId);
+  const download = useDownload(context.roomId, item.eventId);
   const transfer = item.eventId === null ? undefined : context.transfers.get(item.eventId);
   return (
     <div className="govdesk-file">
@@ -143,9 +177,9 @@ function FileCard({ item, file, context }: { item: TimelineItem; file: NonNullab
         <TransferProgress transfer={transfer} />
       </div>
       {item.eventId !== null && (
-        <Tooltip title={t('message.download', { name: file.name })}>
-          <Button icon={<DownloadOutlined />} loading={download.pending} aria-label={t('message.download', { name: file.name })} onClick={() => void download.run()} />
-        </Tooltip>
+        <Lazy active={active} wrap={(button) => <Tooltip title={t('message.download', { name: file.name })}>{button}</Tooltip>}>
+          <Button icon={<DownloadOutlined />} loading={download.pending} aria-label={t('message.download', { name: file.name })} data-control="download" onClick={() => void download.run()} />
+        </Lazy>
       )}
     </div>
   );
@@ -178,9 +212,9 @@ function ImageCard({ item, file, context }: { item: TimelineItem; file: NonNulla
   const t = useMessages(messagesMessages);
   const box = imageBox(file);
   const [previewing, setPreviewing] = useState(false);
-  const thumbnail = useImageUrl(context.room.roomId, item.eventId, true, true);
-  const full = useImageUrl(context.room.roomId, item.eventId, false, previewing);
-  const download = useDownload(context.room.roomId, item.eventId);
+  const thumbnail = useImageUrl(context.roomId, item.eventId, true, true);
+  const full = useImageUrl(context.roomId, item.eventId, false, previewing);
+  const download = useDownload(context.roomId, item.eventId);
   const transfer = item.eventId === null ? undefined : context.transfers.get(item.eventId);
   const label = t('message.image', { name: file.name });
   return (
@@ -212,7 +246,36 @@ function ImageCard({ item, file, context }: { item: TimelineItem; file: NonNulla
   );
 }
 
-/** 回复 for any message; 编辑 and 撤回 for one's own. Shown on hover or keyboard focus. */
+/** A control wrapped in its antd popup (tooltip, confirmation) once the message is active (useActivation). */
+function Lazy({ active, wrap, children }: { active: boolean; wrap(control: ReactNode): ReactNode; children: ReactNode }) {
+  return active ? wrap(children) : children;
+}
+
+type Action = 'reply' | 'edit' | 'redact';
+
+/** 回复 for any message; 编辑 and 撤回 for one's own text. */
+function actionsOf(item: TimelineItem, own: boolean): Action[] {
+  const editable = own && (item.kind === 'text' || item.kind === 'notice' || item.kind === 'emote');
+  return ['reply', ...(editable ? (['edit'] as const) : []), ...(own ? (['redact'] as const) : [])];
+}
+
+const ACTION_ICONS: Record<Action, ReactNode> = { reply: <RollbackOutlined />, edit: <EditOutlined />, redact: <DeleteOutlined /> };
+
+/** The actions' stand-ins: plain buttons of the same size, label and icon (useActivation). */
+function ActionStandIns({ item, own }: { item: TimelineItem; own: boolean }) {
+  const t = useMessages(messagesMessages);
+  return (
+    <div className="govdesk-msg-actions" role="toolbar" aria-label={t('message.actions')}>
+      {actionsOf(item, own).map((action) => (
+        <button key={action} type="button" className="govdesk-msg-action" aria-label={t(`message.${action}`)} data-control={action}>
+          {ACTION_ICONS[action]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** 回复, 编辑 and 撤回 (after a confirmation), shown on hover or keyboard focus. */
 function MessageActions({ item, own, context }: { item: TimelineItem; own: boolean; context: MessageContext }) {
   const t = useMessages(messagesMessages);
   const { message } = App.useApp();
@@ -220,37 +283,38 @@ function MessageActions({ item, own, context }: { item: TimelineItem; own: boole
   const redact = useCoreAction('messages.redact');
   const eventId = item.eventId;
   if (eventId === null) return null;
-  const editable = own && (item.kind === 'text' || item.kind === 'notice' || item.kind === 'emote');
+  const button = (action: Action, onClick?: () => void) => (
+    <Button type="text" size="small" icon={ACTION_ICONS[action]} aria-label={t(`message.${action}`)} data-control={action} onClick={onClick} />
+  );
   return (
     <div className="govdesk-msg-actions" role="toolbar" aria-label={t('message.actions')}>
-      <Tooltip title={t('message.reply')}>
-        <Button type="text" size="small" icon={<RollbackOutlined />} aria-label={t('message.reply')} onClick={() => context.onReply(item)} />
-      </Tooltip>
-      {editable && (
-        <Tooltip title={t('message.edit')}>
-          <Button type="text" size="small" icon={<EditOutlined />} aria-label={t('message.edit')} onClick={() => context.onEdit(item)} />
-        </Tooltip>
-      )}
-      {own && (
-        <Popconfirm
-          title={t('message.redact.confirm')}
-          okText={t('message.redact.ok')}
-          cancelText={t('message.redact.cancel')}
-          okButtonProps={{ danger: true, loading: redact.pending }}
-          onConfirm={async () => {
-            const outcome = await redact.run({ roomId: context.room.roomId, eventId });
-            if (!outcome.ok) void message.error(errorText(outcome.error, messagesMessages));
-          }}
-        >
-          <Button type="text" size="small" icon={<DeleteOutlined />} aria-label={t('message.redact')} />
-        </Popconfirm>
+      {actionsOf(item, own).map((action) =>
+        action === 'redact' ? (
+          <Popconfirm
+            key={action}
+            title={t('message.redact.confirm')}
+            okText={t('message.redact.ok')}
+            cancelText={t('message.redact.cancel')}
+            okButtonProps={{ danger: true, loading: redact.pending }}
+            onConfirm={async () => {
+              const outcome = await redact.run({ roomId: context.roomId, eventId });
+              if (!outcome.ok) void message.error(errorText(outcome.error, messagesMessages));
+            }}
+          >
+            {button(action)}
+          </Popconfirm>
+        ) : (
+          <Tooltip key={action} title={t(`message.${action}`)}>
+            {button(action, () => (action === 'reply' ? context.onReply(item) : context.onEdit(item)))}
+          </Tooltip>
+        ),
       )}
     </div>
   );
 }
 
 /** Under one's own message: 发送中, 发送失败（重试）, or who has read it. */
-function SendStatus({ item, context }: { item: TimelineItem; context: MessageContext }) {
+function SendStatus({ item, context, active }: { item: TimelineItem; context: MessageContext; active: boolean }) {
   const t = useMessages(messagesMessages);
   const { message } = App.useApp();
   const errorText = useErrorText();
@@ -266,27 +330,32 @@ function SendStatus({ item, context }: { item: TimelineItem; context: MessageCon
   if (item.send === 'failed') {
     return (
       <div className="govdesk-msg-status" data-testid="send-state">
-        <Tooltip title={item.sendError}>
+        <Lazy active={active} wrap={(button) => <Tooltip title={item.sendError}>{button}</Tooltip>}>
           <Button
             type="link"
             danger
             size="small"
+            data-control="retry"
             loading={retry.pending}
             onClick={async () => {
-              const outcome = await retry.run({ roomId: context.room.roomId, key: item.key });
+              const outcome = await retry.run({ roomId: context.roomId, key: item.key });
               if (!outcome.ok) void message.error(errorText(outcome.error, messagesMessages));
             }}
           >
             {t('message.failed')}
           </Button>
-        </Tooltip>
+        </Lazy>
       </div>
     );
   }
   if (item.receipts === null || item.eventId === null) return null;
   return (
     <div className="govdesk-msg-status">
-      <Receipts roomId={context.room.roomId} eventId={item.eventId} counts={item.receipts} kind={context.room.kind} />
+      {active ? (
+        <Receipts roomId={context.roomId} eventId={item.eventId} counts={item.receipts} kind={context.roomKind} />
+      ) : (
+        <ReceiptsStandIn counts={item.receipts} kind={context.roomKind} />
+      )}
     </div>
   );
 }
@@ -304,10 +373,20 @@ function Receipts({ roomId, eventId, counts, kind }: { roomId: RoomId; eventId: 
       // Keyed by the counts: when someone reads it while the lists are open, they are asked for again.
       content={<ReceiptLists key={`${counts.read}/${counts.unread}`} roomId={roomId} eventId={eventId} />}
     >
-      <Button type="link" size="small" className={counts.unread === 0 ? 'govdesk-receipts-all' : 'govdesk-receipts'} aria-haspopup="dialog" data-testid="receipts">
+      <Button type="link" size="small" className={counts.unread === 0 ? 'govdesk-receipts-all' : 'govdesk-receipts'} aria-haspopup="dialog" data-testid="receipts" data-control="receipts">
         {label}
       </Button>
     </Popover>
+  );
+}
+
+/** The receipts' stand-in (useActivation): the same words, drawn as antd's small link button is (global.css). */
+function ReceiptsStandIn({ counts, kind }: { counts: { read: number; unread: number }; kind: RoomSummary['kind'] }) {
+  const t = useMessages(messagesMessages);
+  return (
+    <button type="button" className={`govdesk-receipts-stand-in ${counts.unread === 0 ? 'govdesk-receipts-all' : 'govdesk-receipts'}`} aria-haspopup="dialog" data-testid="receipts" data-control="receipts">
+      {receiptsLabel(t, counts, kind)}
+    </button>
   );
 }
 

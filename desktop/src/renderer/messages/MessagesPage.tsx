@@ -1,9 +1,9 @@
 import { DisconnectOutlined, MessageOutlined, PlusOutlined, SearchOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
 import { Alert, Button, Dropdown, Empty, Input, Result, Spin, Typography } from 'antd';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { eventKey, messageRoutes, roomKey, type AppPath, type EventId, type RoomId, type RoomSummary, type SearchHit, type SessionInfo } from '@govdesk/shared';
-import { useCoreQuery } from '../data/core.tsx';
+import { useCore, useCoreQuery } from '../data/core.tsx';
 import { useErrorText } from '../data/errors.ts';
 import { QueryView } from '../data/QueryView.tsx';
 import { useI18n, useMessages } from '../i18n/i18n.tsx';
@@ -14,6 +14,7 @@ import { messagesMessages } from './labels.ts';
 import { highlightParts, matchesName, previewLine, roomTimeLabel } from './model.ts';
 import { RoomView } from './RoomView.tsx';
 import { useRoomListScroll, useRooms } from './rooms.ts';
+import { prefetchTimeline } from './useTimeline.ts';
 import { useDebounced } from './useDebounced.ts';
 import { useNow } from './useNow.ts';
 
@@ -26,8 +27,16 @@ export function MessagesPage({ roomId, around, session, navigate }: { roomId: Ro
   const t = useMessages(messagesMessages);
   const rooms = useRooms();
   const connection = rooms.status === 'ready' ? rooms.data.connection : null;
+  const api = useCore();
   // Stable, so that the memoised room rows are not all re-rendered for a new function.
-  const openRoom = useCallback((id: RoomId) => navigate(messageRoutes.room.href({ room: roomKey(id) })), [navigate]);
+  const openRoom = useCallback(
+    (id: RoomId) => {
+      // The room shown already stays as it is (the same path): nothing to ask for.
+      if (id !== roomId || around !== null) prefetchTimeline(api, id);
+      navigate(messageRoutes.room.href({ room: roomKey(id) }));
+    },
+    [api, navigate, roomId, around],
+  );
 
   return (
     <div className="govdesk-messages">
@@ -74,7 +83,8 @@ function RoomList({
   const t = useMessages(messagesMessages);
   const [query, setQuery] = useState('');
   const [creating, setCreating] = useState<'dm' | 'group' | null>(null);
-  const scrollRef = useRef<HTMLDivElement>(null);
+  // State, not a ref: the room lists inside need it in their layout effects, which run before a parent's ref is set.
+  const [scroller, setScroller] = useState<HTMLDivElement | null>(null);
   const connecting = rooms.status === 'ready' && rooms.data.connection === 'connecting';
 
   return (
@@ -111,11 +121,11 @@ function RoomList({
           </Typography.Text>
         )}
       </div>
-      <div ref={scrollRef} className="govdesk-messages-sidebar-list">
+      <div ref={setScroller} className="govdesk-messages-sidebar-list">
         <QueryView query={rooms} messages={messagesMessages}>
           {({ rooms: list }) =>
             query.trim() === '' ? (
-              <Rooms rooms={list} selected={selected} onOpen={onOpen} scrollRef={scrollRef} />
+              <Rooms rooms={list} selected={selected} onOpen={onOpen} scroller={scroller} />
             ) : (
               <SearchResults
                 query={query}
@@ -123,7 +133,7 @@ function RoomList({
                 selected={selected}
                 onOpen={onOpen}
                 onOpenHit={(hit) => navigate(messageRoutes.event.href({ room: roomKey(hit.roomId), event: eventKey(hit.eventId) }))}
-                scrollRef={scrollRef}
+                scroller={scroller}
               />
             )
           }
@@ -144,7 +154,7 @@ function RoomList({
   );
 }
 
-function Rooms({ rooms, selected, onOpen, scrollRef }: { rooms: readonly RoomSummary[]; selected: RoomId | null; onOpen(roomId: RoomId): void; scrollRef: RefObject<HTMLDivElement | null> }) {
+function Rooms({ rooms, selected, onOpen, scroller }: { rooms: readonly RoomSummary[]; selected: RoomId | null; onOpen(roomId: RoomId): void; scroller: HTMLDivElement | null }) {
   const t = useMessages(messagesMessages);
   const scroll = useRoomListScroll();
   const invites = useMemo(() => rooms.filter((room) => room.membership === 'invite'), [rooms]);
@@ -155,10 +165,10 @@ function Rooms({ rooms, selected, onOpen, scrollRef }: { rooms: readonly RoomSum
       {invites.length > 0 && (
         <>
           <div className="govdesk-list-heading">{t('rooms.invites')}</div>
-          <RoomRows label={t('rooms.invites')} rooms={invites} selected={selected} onOpen={onOpen} scrollRef={scrollRef} scroll={scroll} />
+          <RoomRows label={t('rooms.invites')} rooms={invites} selected={selected} onOpen={onOpen} scroller={scroller} scroll={scroll} />
         </>
       )}
-      <RoomRows label={t('rooms.label')} rooms={joined} selected={selected} onOpen={onOpen} scrollRef={scrollRef} scroll={scroll} />
+      <RoomRows label={t('rooms.label')} rooms={joined} selected={selected} onOpen={onOpen} scroller={scroller} scroll={scroll} />
     </>
   );
 }
@@ -169,8 +179,8 @@ const ROOM_ROW_HEIGHT = 64;
 /**
  * Rooms as list rows, virtualised: only those in or near the visible part of
  * the sidebar are in the DOM, so a thousand rooms cost what a screenful
- * does. The list scrolls with the whole sidebar (`scrollRef`), below
- * whatever is above it there. `scroll`: where the sidebar starts scrolled
+ * does. The list scrolls with the whole sidebar, below
+ * whatever is above it there (`scroller`). `scroll`: where the sidebar starts scrolled
  * to, kept up to date (every list in it must be given the same, since each
  * virtualizer scrolls the sidebar to its start).
  */
@@ -179,14 +189,14 @@ function RoomRows({
   rooms,
   selected,
   onOpen,
-  scrollRef,
+  scroller,
   scroll,
 }: {
   label: string;
   rooms: readonly RoomSummary[];
   selected: RoomId | null;
   onOpen(roomId: RoomId): void;
-  scrollRef: RefObject<HTMLDivElement | null>;
+  scroller: HTMLDivElement | null;
   scroll?: { offset: number };
 }) {
   const now = useNow();
@@ -203,7 +213,7 @@ function RoomRows({
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rooms.length,
-    getScrollElement: () => scrollRef.current,
+    getScrollElement: () => scroller,
     estimateSize: () => ROOM_ROW_HEIGHT,
     getItemKey: (index) => (rooms[index] as RoomSummary).roomId,
     scrollMargin: top,
@@ -238,11 +248,20 @@ function RoomRows({
 /** A row's content; memoised, so that a change to one room re-renders that row only. */
 const RoomItem = memo(function RoomItem({ room, selected, onOpen, now }: { room: RoomSummary; selected: boolean; onOpen(roomId: RoomId): void; now: number }) {
   const t = useMessages(messagesMessages);
+  const api = useCore();
   const { language } = useI18n();
   const preview = previewLine(room);
   const label = [room.name, room.unread > 0 ? t('rooms.unread', { count: room.unread }) : null, room.mentions > 0 && room.kind === 'group' ? t('rooms.mentioned') : null].filter(Boolean).join('，');
   return (
-    <button type="button" className="govdesk-room-item" aria-current={selected ? 'page' : undefined} aria-label={label} onClick={() => onOpen(room.roomId)}>
+    <button
+      type="button"
+      className="govdesk-room-item"
+      aria-current={selected ? 'page' : undefined}
+      aria-label={label}
+      // The press comes well before the click: the room's messages are asked for already (prefetchTimeline).
+      onPointerDown={() => !selected && prefetchTimeline(api, room.roomId)}
+      onClick={() => onOpen(room.roomId)}
+    >
       <span className="govdesk-room-avatar">
         <RoomAvatar room={room} />
         {/* antd's small Badge, drawn plainly (.govdesk-count): the component animates its digits, costly at one per row. */}
@@ -291,14 +310,14 @@ function SearchResults({
   selected,
   onOpen,
   onOpenHit,
-  scrollRef,
+  scroller,
 }: {
   query: string;
   rooms: readonly RoomSummary[];
   selected: RoomId | null;
   onOpen(roomId: RoomId): void;
   onOpenHit(hit: SearchHit): void;
-  scrollRef: RefObject<HTMLDivElement | null>;
+  scroller: HTMLDivElement | null;
 }) {
   const t = useMessages(messagesMessages);
   const { language } = useI18n();
@@ -317,7 +336,7 @@ function SearchResults({
       {matching.length === 0 ? (
         <div className="govdesk-list-empty">{t('search.noRooms')}</div>
       ) : (
-        <RoomRows label={t('search.rooms')} rooms={matching} selected={selected} onOpen={onOpen} scrollRef={scrollRef} />
+        <RoomRows label={t('search.rooms')} rooms={matching} selected={selected} onOpen={onOpen} scroller={scroller} />
       )}
       <div className="govdesk-list-heading">
         {t('search.messages')} {!settled && <Spin size="small" />}

@@ -1,7 +1,7 @@
 import { TeamOutlined } from '@ant-design/icons';
 import { Button, Result, Tag, Typography } from 'antd';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { messageRoutes, roomKey, type AppPath, type EventId, type RoomId, type RoomSummary, type SessionInfo, type TimelineItem } from '@govdesk/shared';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { messageRoutes, roomKey, type AppPath, type EventId, type Member, type RoomId, type RoomSummary, type SessionInfo, type TimelineItem } from '@govdesk/shared';
 import { useCore, useCoreQuery } from '../data/core.tsx';
 import { QueryView } from '../data/QueryView.tsx';
 import { useMessages } from '../i18n/i18n.tsx';
@@ -65,6 +65,8 @@ export function RoomView({ room, around, session, navigate }: { room: RoomSummar
   );
 }
 
+const NO_MEMBERS: readonly Member[] = [];
+
 function JoinedRoom({ room, around, me, onLatest }: { room: RoomSummary; around: EventId | null; me: string; onLatest(): void }) {
   const t = useMessages(messagesMessages);
   const api = useCore();
@@ -72,7 +74,8 @@ function JoinedRoom({ room, around, me, onLatest }: { room: RoomSummary; around:
   const transfers = useTransfers(room.roomId);
   const typing = useTyping(room.roomId);
   const memberQuery = useCoreQuery('messages.members', { roomId: room.roomId });
-  const members = useMemo(() => (memberQuery.status === 'ready' ? memberQuery.data.members.filter((member) => member.userId !== me) : []), [memberQuery, me]);
+  const allMembers = memberQuery.status === 'ready' ? memberQuery.data.members : NO_MEMBERS;
+  const members = useMemo(() => allMembers.filter((member) => member.userId !== me), [allMembers, me]);
   const [draft, setDraft] = useState('');
   const [replyTo, setReplyTo] = useState<TimelineItem | null>(null);
   const [editing, setEditing] = useState<TimelineItem | null>(null);
@@ -93,21 +96,39 @@ function JoinedRoom({ room, around, me, onLatest }: { room: RoomSummary; around:
     });
   };
 
-  const context: Omit<MessageContext, 'onJumpTo'> = {
-    room,
-    me,
-    members: memberQuery.status === 'ready' ? memberQuery.data.members : [],
-    transfers,
-    onReply: (item) => {
-      setEditing(null);
-      setReplyTo(item);
-    },
-    onEdit: (item) => {
-      setReplyTo(null);
-      setEditing(item);
-      setDraft(item.body);
-    },
-  };
+  const onReply = useCallback((item: TimelineItem) => {
+    setEditing(null);
+    setReplyTo(item);
+  }, []);
+  const onEdit = useCallback((item: TimelineItem) => {
+    setReplyTo(null);
+    setEditing(item);
+    setDraft(item.body);
+  }, []);
+  // Memoised: the rows are, and a new context would re-render every one of them (a keystroke in the composer re-renders this).
+  const context = useMemo<Omit<MessageContext, 'onJumpTo'>>(
+    () => ({ roomId: room.roomId, roomKind: room.kind, me, members: allMembers, transfers, onReply, onEdit }),
+    [room.roomId, room.kind, me, allMembers, transfers, onReply, onEdit],
+  );
+
+  // The composer is memoised (its antd Mentions is the costliest part of a room to render), so what it is given
+  // stays the same unless it changed: the timeline's answers and events do not re-render it.
+  const onCancel = useCallback(() => {
+    if (editing) setDraft('');
+    setReplyTo(null);
+    setEditing(null);
+  }, [editing]);
+  const upload = useMemo(() => [...transfers.values()].find((transfer) => transfer.direction === 'up'), [transfers]);
+  const sentContext = useRef({ timeline, onLatest });
+  useEffect(() => {
+    sentContext.current = { timeline, onLatest };
+  });
+  const onSent = useCallback(() => {
+    const { timeline: current, onLatest: toLatest } = sentContext.current;
+    // Sent from a window around an old message: the new message is with the latest ones.
+    if (current.status === 'ready' && !current.data.atEnd) toLatest();
+    else setSent((count) => count + 1);
+  }, []);
 
   const typingText = typingLabel(t, typing);
   return (
@@ -139,25 +160,7 @@ function JoinedRoom({ room, around, me, onLatest }: { room: RoomSummary; around:
       <div className="govdesk-typing" aria-live="polite" data-testid="typing">
         {typingText}
       </div>
-      <Composer
-        roomId={room.roomId}
-        members={members}
-        draft={draft}
-        onDraft={setDraft}
-        replyTo={replyTo}
-        editing={editing}
-        onCancel={() => {
-          if (editing) setDraft('');
-          setReplyTo(null);
-          setEditing(null);
-        }}
-        upload={[...transfers.values()].find((transfer) => transfer.direction === 'up')}
-        onSent={() => {
-          // Sent from a window around an old message: the new message is with the latest ones.
-          if (timeline.status === 'ready' && !timeline.data.atEnd) onLatest();
-          else setSent((count) => count + 1);
-        }}
-      />
+      <Composer roomId={room.roomId} members={members} draft={draft} onDraft={setDraft} replyTo={replyTo} editing={editing} onCancel={onCancel} upload={upload} onSent={onSent} />
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { ArrowDownOutlined, ArrowUpOutlined } from '@ant-design/icons';
 import { App, Button, Spin } from 'antd';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { EventId, Language } from '@govdesk/shared';
 import { useErrorText } from '../data/errors.ts';
 import { useI18n, useMessages } from '../i18n/i18n.tsx';
@@ -140,10 +140,19 @@ export function Timeline({
     return () => document.removeEventListener('visibilitychange', tell);
   }, [atBottom, state.atEnd, latest]);
 
-  const jumpTo = (eventId: EventId) => {
-    const index = rows.findIndex((row) => row.type === 'message' && row.item.eventId === eventId);
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center', behavior: 'smooth' });
-  };
+  // Stable, as the rows' context must be (they are memoised): it finds the replied-to message among the latest rows.
+  const latestRows = useRef(rows);
+  useEffect(() => {
+    latestRows.current = rows;
+  });
+  const jumpTo = useCallback(
+    (eventId: EventId) => {
+      const index = latestRows.current.findIndex((row) => row.type === 'message' && row.item.eventId === eventId);
+      if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center', behavior: 'smooth' });
+    },
+    [virtualizer],
+  );
+  const rowContext = useMemo(() => ({ ...context, onJumpTo: jumpTo }), [context, jumpTo]);
 
   return (
     <div className="govdesk-timeline-frame">
@@ -158,7 +167,7 @@ export function Timeline({
             const row = rows[virtual.index] as Shown;
             return (
               <div key={virtual.key} data-index={virtual.index} ref={virtualizer.measureElement} className="govdesk-timeline-row" style={{ transform: `translateY(${virtual.start}px)` }}>
-                <TimelineRow row={row} state={state} loadingOlder={loadingOlder} around={around} context={{ ...context, onJumpTo: jumpTo }} language={language} now={now} />
+                <TimelineRow row={row} atStart={row.type === 'head' && state.atStart} loadingOlder={row.type === 'head' && loadingOlder} around={around} context={rowContext} language={language} now={now} />
               </div>
             );
           })}
@@ -177,9 +186,10 @@ export function Timeline({
   );
 }
 
-function TimelineRow({
+/** Memoised: scrolling re-renders the timeline at every frame, and a row whose props are the same need not follow. */
+const TimelineRow = memo(function TimelineRow({
   row,
-  state,
+  atStart,
   loadingOlder,
   around,
   context,
@@ -187,7 +197,7 @@ function TimelineRow({
   now,
 }: {
   row: Shown;
-  state: TimelineState;
+  atStart: boolean;
   loadingOlder: boolean;
   around: EventId | null;
   context: MessageContext;
@@ -197,7 +207,7 @@ function TimelineRow({
   const t = useMessages(messagesMessages);
   switch (row.type) {
     case 'head':
-      return <div className="govdesk-timeline-head">{state.atStart ? t('room.start') : loadingOlder ? <Spin size="small" aria-label={t('room.loadOlder')} /> : null}</div>;
+      return <div className="govdesk-timeline-head">{atStart ? t('room.start') : loadingOlder ? <Spin size="small" aria-label={t('room.loadOlder')} /> : null}</div>;
     case 'day':
       return (
         <div className="govdesk-day" role="separator">
@@ -215,4 +225,4 @@ function TimelineRow({
     case 'message':
       return <MessageItem item={row.item} continued={row.continued} highlighted={row.item.eventId !== null && row.item.eventId === around} context={context} />;
   }
-}
+});
