@@ -117,6 +117,7 @@ describe('convergence: no accepted update makes copies diverge', () => {
     expect(visible(reloaded(server))).toBe(visible(writer));
   });
 
+  // A long history is the point: about 2 s alone, more on a busy machine, so not the default 5 s timeout.
   it('accepts the upload of a long history (walks would pass everything written later) and still refuses a crossing inside it', () => {
     const author = new Y.Doc();
     author.clientID = 1000;
@@ -138,7 +139,7 @@ describe('convergence: no accepted update makes copies diverge', () => {
     })();
     const crossing = handWritten(5, 0, { origin: Y.createID(lastItem!.id.client, lastItem!.id.clock + lastItem!.length - 1), rightOrigin: first }, { string: 'X' });
     expect(offer(new Y.Doc(), Y.mergeUpdates([history, crossing]))).toMatchObject({ ok: false, kind: 'malformed' });
-  });
+  }, 30_000);
 
   it('honest concurrent editing is never refused and every copy reads the same: 120 seeds of three editors with random delivery, offline periods, undo and deletions inside deleted ranges', () => {
     let accepted = 0;
