@@ -86,12 +86,15 @@ const MARKS_SCRIPT = `
     }).observe(document, { childList: true, subtree: true });
   watch('.govdesk-room-item', 'list');
   watch('[data-testid="message"]', 'message');
+  // When the user's last press began (the event's own time): the click on a room is measured from there, not from
+  // before Playwright's click, whose locating and actionability checks are the harness's time, not the app's.
+  addEventListener('pointerdown', (event) => (marks.pressed = event.timeStamp), true);
 `;
 
 type Marks = { __bench: Record<string, number | undefined> };
 
 /** Functions, not strings: the app's CSP forbids evaluating strings in the page. */
-async function mark(page: Page, name: 'list' | 'message'): Promise<number> {
+async function mark(page: Page, name: 'list' | 'message' | 'pressed'): Promise<number> {
   await page.waitForFunction((mark) => ((globalThis as unknown as Marks).__bench[mark] ?? -1) > 0, name);
   return page.evaluate((mark) => (globalThis as unknown as Marks).__bench[mark] as number, name);
 }
@@ -136,12 +139,15 @@ export async function benchStartup(homeserver: RunningHomeserver, options: { roo
       const pids = await rendererPids(browser);
       rss.push(Math.max(...pids.map((pid) => processMemory(pid)?.rss ?? 0)));
       const cdp = await context.newCDPSession(page);
+      // Without it, getMetrics answers nothing.
+      await cdp.send('Performance.enable');
+      await cdp.send('Performance.enable');
       const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
       heap.push(metrics.find((metric) => metric.name === 'JSHeapUsedSize')?.value ?? Number.NaN);
 
-      const clicked = await page.evaluate(() => performance.now());
       await page.getByRole('button', { name: new RegExp(BIG_ROOM_NAME) }).first().click();
-      roomPainted.add((await mark(page, 'message')) - clicked);
+      const message = await mark(page, 'message');
+      roomPainted.add(message - (await mark(page, 'pressed')));
       await context.close();
       await app.stop();
       console.log(`startup: run ${run + 1}/${options.starts}`);
@@ -157,7 +163,7 @@ export async function benchStartup(homeserver: RunningHomeserver, options: { roo
   const rows = [
     ['core process start → ready (cache opened, session restored)', ms(c.p50), ms(c.max), '—'],
     ['navigation → room list painted', ms(l.p50), ms(l.max), l.max <= 500 ? 'met (≤ 500 ms)' : `missed by ${ms(l.max - 500)}`],
-    [`click → first message of the ${options.roomMessages.toLocaleString('en')}-message room painted`, ms(o.p50), ms(o.max), o.max <= 100 ? 'met (≤ 100 ms)' : `missed by ${ms(o.max - 100)}`],
+    [`press → first message of the ${options.roomMessages.toLocaleString('en')}-message room painted`, ms(o.p50), ms(o.max), o.max <= 100 ? 'met (≤ 100 ms)' : `missed by ${ms(o.max - 100)}`],
   ];
   const memory = [['renderer process RSS at the painted room list', mib(Math.min(...rss)), mib(worstRss), worstRss <= 300 * 1024 * 1024 ? 'met (≤ 300 MB)' : `missed by ${mib(worstRss - 300 * 1024 * 1024)}`], ['JS heap used', mib(Math.min(...heap)), mib(Math.max(...heap)), '—']];
   console.log(table(['step', 'median', 'worst', 'target'], rows));
@@ -165,7 +171,7 @@ export async function benchStartup(homeserver: RunningHomeserver, options: { roo
   return [
     `### Cold start with ${options.rooms.toLocaleString('en')} cached rooms, and opening a room of ${options.roomMessages.toLocaleString('en')} cached messages (${options.starts} starts)`,
     '',
-    `Browser mode as \`npm start\` runs it (core in its own Node process, the built renderer in Debian's Chromium ${chromiumVersion}, 1280×800), on an encrypted cache written through \`MatrixCache\` after a real login; the homeserver is unreachable at start, so only the cache answers. Times are taken inside the page: from navigation start (\`performance.now()\`), and from the click, to the frame after the first room row (message) entered the DOM. The app opens on 工作台, so the room list time includes the click on 消息, made by the bench as soon as the menu is there. The room list showed ${rowsShown} rows (the others are virtualised away or below the fold).`,
+    `Browser mode as \`npm start\` runs it (core in its own Node process, the built renderer in Debian's Chromium ${chromiumVersion}, 1280×800), on an encrypted cache written through \`MatrixCache\` after a real login; the homeserver is unreachable at start, so only the cache answers. Times are taken inside the page: from navigation start (\`performance.now()\`), and from the press on the room (the \`pointerdown\` event's time), to the frame after the first room row (message) entered the DOM. The app opens on 工作台, so the room list time includes the click on 消息, made by the bench as soon as the menu is there. The room list showed ${rowsShown} rows (the others are virtualised away or below the fold).`,
     '',
     table(['step', 'median', 'worst', 'target'], rows),
     '',
