@@ -141,7 +141,6 @@ export async function benchStartup(homeserver: RunningHomeserver, options: { roo
       const cdp = await context.newCDPSession(page);
       // Without it, getMetrics answers nothing.
       await cdp.send('Performance.enable');
-      await cdp.send('Performance.enable');
       const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
       heap.push(metrics.find((metric) => metric.name === 'JSHeapUsedSize')?.value ?? Number.NaN);
 
