@@ -26,22 +26,25 @@ export interface MessageContext {
 }
 
 /**
- * Whether a message has been pointed at or tabbed into since it was
+ * Whether a message has been pointed at, tabbed into or clicked since it was
  * mounted. Its controls' antd parts (tooltips, the 撤回 confirmation, the
  * receipts popover, antd's buttons) are built only then: dozens of them per
  * screen of messages were a large share of opening a room. Until then each
  * control is a plain stand-in with the same label and `data-control`. The
  * switch is synchronous, so the press that follows the pointer lands on the
- * built control, and focus on a stand-in moves to the control replacing it.
+ * built control; focus on a stand-in moves to the control replacing it, and a
+ * click that came without either (a screen reader's) is passed on to it.
  */
 function useActivation(): [active: boolean, activate: (event: SyntheticEvent<HTMLElement>) => void] {
   const [active, setActive] = useState(false);
   const activate = (event: SyntheticEvent<HTMLElement>) => {
     if (active) return;
-    const control = event.type === 'focus' && event.target instanceof HTMLElement ? event.target.dataset.control : undefined;
+    const control = event.target instanceof HTMLElement ? event.target.closest<HTMLElement>('[data-control]')?.dataset.control : undefined;
     const message = event.currentTarget;
     flushSync(() => setActive(true));
-    if (control !== undefined) message.querySelector<HTMLElement>(`[data-control="${control}"]`)?.focus();
+    const built = control === undefined ? null : message.querySelector<HTMLElement>(`[data-control="${control}"]`);
+    if (event.type === 'focus') built?.focus();
+    else if (event.type === 'click') built?.click();
   };
   return [active, activate];
 }
@@ -63,6 +66,7 @@ export const MessageItem = memo(function MessageItem({ item, continued, highligh
       data-key={item.key}
       onPointerEnter={activate}
       onFocus={activate}
+      onClick={activate}
     >
       <div className="govdesk-msg-avatar">{!continued && <PersonAvatar name={item.senderName} />}</div>
       <div className="govdesk-msg-main">

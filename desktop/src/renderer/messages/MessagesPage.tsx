@@ -52,9 +52,9 @@ export function MessagesPage({ roomId, around, session, navigate }: { roomId: Ro
             <QueryView query={rooms} messages={messagesMessages}>
               {({ rooms: list }) => {
                 const room = list.find((candidate) => candidate.roomId === roomId);
-                // Another room or event is another path, so the Workspace gives it a fresh RoomView (timeline, composer, typing).
+                // Another room or event is a fresh RoomView (timeline, composer, typing), whether or not the Workspace remounts the page.
                 return room ? (
-                  <RoomView room={room} around={around} session={session} navigate={navigate} />
+                  <RoomView key={`${room.roomId} ${around ?? ''}`} room={room} around={around} session={session} navigate={navigate} />
                 ) : (
                   <Result status="404" title={t('room.notFound')} />
                 );
@@ -179,10 +179,10 @@ const ROOM_ROW_HEIGHT = 64;
 /**
  * Rooms as list rows, virtualised: only those in or near the visible part of
  * the sidebar are in the DOM, so a thousand rooms cost what a screenful
- * does. The list scrolls with the whole sidebar, below
- * whatever is above it there (`scroller`). `scroll`: where the sidebar starts scrolled
- * to, kept up to date (every list in it must be given the same, since each
- * virtualizer scrolls the sidebar to its start).
+ * does. The list scrolls with the whole sidebar (`scroller`), below whatever
+ * is above it there. `scroll`: where the sidebar starts scrolled to, kept up
+ * to date; every list in the sidebar must be given the same, since each
+ * virtualizer scrolls the sidebar to its start.
  */
 function RoomRows({
   label,
@@ -259,7 +259,9 @@ const RoomItem = memo(function RoomItem({ room, selected, onOpen, now }: { room:
       aria-current={selected ? 'page' : undefined}
       aria-label={label}
       // The press comes well before the click: the room's messages are asked for already (prefetchTimeline).
-      onPointerDown={() => !selected && prefetchTimeline(api, room.roomId)}
+      onPointerDown={(event) => {
+        if (event.button === 0 && !selected) prefetchTimeline(api, room.roomId);
+      }}
       onClick={() => onOpen(room.roomId)}
     >
       <span className="govdesk-room-avatar">
