@@ -17,13 +17,20 @@ type Content = Record<string, unknown>;
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 
-export interface RoomRow {
+/** What the room's state says of it: what sync writes. */
+export interface RoomStateRow {
   roomId: string;
   name: string;
   topic: string;
   isDirect: boolean;
   membership: Membership;
   memberCount: number;
+  /** When the room was first seen (an invitation has no event of its own to sort by). */
+  seenTs: number;
+}
+
+/** A room as the room list reads it: its state and its summary. */
+export interface RoomRow extends Omit<RoomStateRow, 'seenTs'> {
   /** The homeserver's notification count (messages from others after the user's receipt). */
   unread: number;
   /** Of those, the ones that mention the user (highlight count). */
@@ -40,16 +47,6 @@ export interface RoomRow {
   readPending: string | null;
 }
 
-export interface RoomStateRow {
-  roomId: string;
-  name: string;
-  topic: string;
-  isDirect: boolean;
-  membership: Membership;
-  memberCount: number;
-  /** When the room was first seen (an invitation has no event of its own to sort by). */
-  seenTs: number;
-}
 
 export interface MemberRow {
   userId: string;
