@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -29,6 +29,8 @@ const SECRET_PROTOCOL_PREFIX = 'govdesk-secret.';
 
 /** The `kind` of a frame carrying a shell event: `{ kind: 'shell', event, payload }`, payload checked against shellEvents. */
 export const SHELL_FRAME = 'shell';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** WebSocket close codes of the bridge. */
 export const BridgeClose = {
@@ -72,8 +74,11 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
   const rendererDir = path.resolve(options.rendererDir);
   const indexFile = path.join(rendererDir, 'index.html');
   if (!existsSync(indexFile)) throw new Error(`the renderer is not built: ${indexFile} is missing`);
+  const bridgeScript = readFileSync(options.bridgeScript);
+  // In the script's URL, so that a browser may keep the script (and the code it compiled from it) until it changes.
+  const bridgeVersion = createHash('sha256').update(bridgeScript).digest('hex').slice(0, 16);
   // The bridge must define window.govdesk before the app's module runs.
-  const indexHtml = readFileSync(indexFile, 'utf8').replace('<head>', `<head>\n    <script type="module" src="${BRIDGE_SCRIPT_PATH}"></script>`);
+  const indexHtml = readFileSync(indexFile, 'utf8').replace('<head>', `<head>\n    <script type="module" src="${BRIDGE_SCRIPT_PATH}?v=${bridgeVersion}"></script>`);
 
   const dispatch = createDispatcher(desktopContract, options.core.handlers, (method, error) => log('core method failed', { method, error: String(error) }));
   let origin = '';
@@ -91,10 +96,12 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', origin).pathname);
+    const url = new URL(req.url ?? '/', origin);
+    const pathname = decodeURIComponent(url.pathname);
     if (pathname === BRIDGE_SCRIPT_PATH) {
-      res.writeHead(200, { 'content-type': MIME['.js'] as string, 'cache-control': 'no-store', ...securityHeaders() });
-      createReadStream(options.bridgeScript).pipe(res);
+      const cache = url.searchParams.get('v') === bridgeVersion ? IMMUTABLE : 'no-store';
+      res.writeHead(200, { 'content-type': MIME['.js'] as string, 'cache-control': cache, ...securityHeaders() });
+      res.end(req.method === 'HEAD' ? undefined : bridgeScript);
       return;
     }
     const file = path.resolve(rendererDir, `.${pathname}`);
@@ -109,7 +116,10 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
       res.end(req.method === 'HEAD' ? undefined : indexHtml);
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', ...securityHeaders() });
+    // Vite names what it puts in assets/ by content: a name never changes meaning, so the browser keeps the file and the code
+    // it compiled from it (V8's code cache), and a start parses nothing it parsed before.
+    const cache = pathname.startsWith('/assets/') ? IMMUTABLE : 'no-cache';
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': cache, ...securityHeaders() });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   }

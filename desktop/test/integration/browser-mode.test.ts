@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,8 @@ beforeAll(async () => {
   rendererDir = mkdtempSync(path.join(tmpdir(), 'govdesk-renderer-'));
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><html><head><title>t</title></head><body>app</body></html>');
   writeFileSync(path.join(rendererDir, 'app.js'), 'console.log(1)');
+  mkdirSync(path.join(rendererDir, 'assets'));
+  writeFileSync(path.join(rendererDir, 'assets', 'index-Df2iCihO.js'), 'console.log(2)');
   const bridgeScript = path.join(rendererDir, 'bridge.js');
   writeFileSync(bridgeScript, '/* bridge */');
   core = await createCore({ dataDir: mkdtempSync(path.join(tmpdir(), 'govdesk-core-')), databaseKey: randomBytes(32), defaultHomeserverUrl: testHomeserver().baseUrl });
@@ -68,8 +70,26 @@ describe('browser mode', () => {
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(response.headers.get('content-security-policy')).toContain(`connect-src 'self' ${app.origin.replace('http', 'ws')}`);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
-    expect(html).toMatch(/<head>\s*<script type="module" src="\/__govdesk\/bridge\.js"><\/script>/);
+    expect(html).toMatch(/<head>\s*<script type="module" src="\/__govdesk\/bridge\.js\?v=[0-9a-f]{16}"><\/script>/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
     expect(app.url).toBe(`${app.origin}/#govdesk-secret=${SECRET}`);
+  });
+
+  it('lets the browser keep what is named by its content (assets/, the bridge by version), and nothing else', async () => {
+    const html = await (await fetch(app.origin)).text();
+    const bridge = /src="(\/__govdesk\/bridge\.js\?v=[0-9a-f]+)"/.exec(html)?.[1];
+    const kept = 'public, max-age=31536000, immutable';
+    const versioned = await fetch(`${app.origin}${bridge}`);
+    expect(await versioned.text()).toBe('/* bridge */');
+    expect(versioned.headers.get('cache-control')).toBe(kept);
+    // Another version (a page from before an update) must not keep today's script under its old name.
+    expect((await fetch(`${app.origin}/__govdesk/bridge.js?v=0000000000000000`)).headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${app.origin}/__govdesk/bridge.js`)).headers.get('cache-control')).toBe('no-store');
+    const asset = await fetch(`${app.origin}/assets/index-Df2iCihO.js`);
+    expect(await asset.text()).toBe('console.log(2)');
+    expect(asset.headers.get('cache-control')).toBe(kept);
+    expect((await fetch(`${app.origin}/app.js`)).headers.get('cache-control')).toBe('no-cache');
+    expect((await fetch(`${app.origin}/messages/some-room`)).headers.get('cache-control')).toBe('no-store');
   });
 
   it('serves files of the renderer and nothing outside it', async () => {

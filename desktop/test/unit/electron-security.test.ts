@@ -293,13 +293,13 @@ describe('content security policy', () => {
     expect(handle?.arguments[1]?.getText()).toMatch(/contentSecurityPolicy:\s*contentSecurityPolicy\(\)/);
   });
 
-  it('app:// is privileged as standard, secure and fetch-capable, nothing more', () => {
+  it('app:// is privileged as standard, secure, fetch-capable and code-cached, nothing more', () => {
     const [register] = callsIn(mainSource('app-protocol.ts'), 'protocol.registerSchemesAsPrivileged');
     const privileges = nodesOf(register as ts.Node).find((node): node is ts.PropertyAssignment => ts.isPropertyAssignment(node) && propertyName(node.name) === 'privileges');
     const literal = privileges?.initializer;
     if (!literal || !ts.isObjectLiteralExpression(literal)) throw new Error('privileges must be an object literal');
     const granted = Object.fromEntries(literal.properties.filter(ts.isPropertyAssignment).map((property) => [propertyName(property.name), booleanValue(property.initializer)]));
-    expect(granted).toEqual({ standard: true, secure: true, supportFetchAPI: true });
+    expect(granted).toEqual({ standard: true, secure: true, supportFetchAPI: true, codeCache: true });
   });
 });
 

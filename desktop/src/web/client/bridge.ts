@@ -1,4 +1,10 @@
-import { decodeFrame, desktopContract, encodeFrame, RpcEvent, RpcResponse, shellEvents, type GovdeskBridge, type ShellPayload } from '@govdesk/shared';
+// Module by module, not the package's index: the page loads this script before the app, and the whole contract's
+// schemas (which the app validates against itself) would double what it parses at every start.
+import { DeepLinkRoute } from '@govdesk/shared/desktop-api/routes';
+import { shellEvents, type ShellPayload } from '@govdesk/shared/desktop-api/shell';
+import type { GovdeskBridge } from '@govdesk/shared/rpc/client';
+import { decodeFrame, encodeFrame } from '@govdesk/shared/rpc/codec';
+import { RpcEvent, RpcResponse } from '@govdesk/shared/rpc/envelope';
 
 /**
  * Browser mode's stand-in for the Electron preload: defines `window.govdesk`
@@ -30,6 +36,8 @@ function takeLaunchSecret(): string {
 }
 
 type Answer = Awaited<ReturnType<GovdeskBridge['invoke']>>;
+
+const UNREACHABLE: Answer = { ok: false, error: { code: 'core_unavailable', message: 'the GovDesk core is not reachable' } };
 
 /** "(3) 政务协同桌面 GovDesk": the unread count in front of the page's own title, the way a tab shows it. */
 function showUnread(unread: number): void {
@@ -104,9 +112,9 @@ function connect(): GovdeskBridge {
   let nextId = 1;
   // As Electron main does for a clicked notification: the route, if it is one a link may name, as an app.navigate event.
   const notifier = new Notifier((route) => {
-    const navigate = desktopContract.events['app.navigate'].safeParse({ route });
+    const navigate = DeepLinkRoute.safeParse(route);
     if (!navigate.success) return;
-    for (const listener of listeners.get('app.navigate') ?? []) listener(navigate.data);
+    for (const listener of listeners.get('app.navigate') ?? []) listener({ route: navigate.data });
   });
 
   socket.addEventListener('message', (message: MessageEvent<string>) => {
@@ -133,16 +141,18 @@ function connect(): GovdeskBridge {
   });
 
   return Object.freeze({
-    async invoke(method: string, params: unknown): Promise<Answer> {
-      try {
-        await opened;
-      } catch {
-        return { ok: false, error: { code: 'core_unavailable', message: 'the GovDesk core is not reachable' } };
-      }
+    invoke(method: string, params: unknown): Promise<Answer> {
       const id = nextId++;
       return new Promise<Answer>((resolve) => {
-        pending.set(id, resolve);
-        socket.send(encodeFrame({ kind: 'request', id, method, params }));
+        const send = () => {
+          if (socket.readyState !== socket.OPEN) return resolve(UNREACHABLE);
+          pending.set(id, resolve);
+          socket.send(encodeFrame({ kind: 'request', id, method, params }));
+        };
+        // At once when the socket is open, not a microtask later: a call made while React renders (the room list's,
+        // at a start) then reaches core before the render ends, and core answers while the renderer is still busy.
+        if (socket.readyState === socket.CONNECTING) opened.then(send, () => resolve(UNREACHABLE));
+        else send();
       });
     },
     on(event: string, listener: (payload: unknown) => void): () => void {
