@@ -27,6 +27,9 @@ test.describe('first screen and login', () => {
     await page.getByLabel('密码').fill(user.password);
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await expect(page.getByTestId('current-user')).toHaveText('张伟');
+    // The app opens on 消息; 工作台 says who is signed in, where.
+    await expect(page.getByRole('menuitem', { name: /消息/ })).toHaveClass(/ant-menu-item-selected/);
+    await page.getByRole('menuitem', { name: '工作台' }).click();
     await expect(page.getByText(user.userId)).toBeVisible();
     await page.screenshot({ path: path.join(screenshotDir, 'workspace-zh-CN.png') });
 

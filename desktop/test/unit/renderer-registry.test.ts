@@ -3,8 +3,8 @@ import { renderToString } from 'react-dom/server';
 import { App as AntApp } from 'antd';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createApiClient, DeepLinkRoute, desktopContract, linkableRoutes, route, type GovdeskBridge, type Language } from '@govdesk/shared';
-import { createRegistry, defineFeature, page, type Feature } from '../../src/renderer/app/registry.ts';
+import { createApiClient, DeepLinkRoute, desktopContract, eventKey, linkableRoutes, messageRoutes, roomKey, route, type EventId, type GovdeskBridge, type Language, type RoomId } from '@govdesk/shared';
+import { createRegistry, defineFeature, page, pageKey, type Feature } from '../../src/renderer/app/registry.ts';
 import { CoreProvider } from '../../src/renderer/data/core.tsx';
 import { features } from '../../src/renderer/features.ts';
 import { defineMessages, I18nProvider } from '../../src/renderer/i18n/i18n.tsx';
@@ -53,11 +53,26 @@ describe('the feature registry', () => {
     }
   });
 
+  it('keeps the messages page across rooms, and mounts another document afresh', () => {
+    const keyOf = (path: string) => {
+      const shown = registry.resolve(path);
+      if (!shown.found) throw new Error(`${path} is not a page`);
+      return pageKey(shown, path);
+    };
+    const room = (id: string) => messageRoutes.room.href({ room: roomKey(`!${id}:gd.gov.cn` as RoomId) });
+    // Opening another room, or a message in one, re-renders the page: the room list stays as it is.
+    const paths = [messageRoutes.list.href({}), room('a'), room('b'), messageRoutes.event.href({ room: roomKey('!a:gd.gov.cn' as RoomId), event: eventKey('$e1' as EventId) })];
+    expect(new Set(paths.map(keyOf)).size).toBe(1);
+    // Another document is another page.
+    expect(keyOf(`/documents/${id}`)).not.toBe(keyOf(`/documents/${'d_' + 'b'.repeat(22)}`));
+    expect(keyOf('/documents')).not.toBe(keyOf(`/documents/${id}`));
+  });
+
   it('derives the sidebar from the features, in registration order, and starts at the first entry', () => {
     expect(registry.menu.map((feature) => feature.id)).toEqual(features.filter((feature) => feature.menu).map((feature) => feature.id));
-    // 工作台 first, then 公文; features added later come after them.
-    expect(registry.menu.slice(0, 2).map((feature) => feature.id)).toEqual(['home', 'documents']);
-    expect(registry.start).toBe('/home');
+    // 消息 first (where the app opens), then 工作台 and 公文; features added later come after them.
+    expect(registry.menu.slice(0, 3).map((feature) => feature.id)).toEqual(['messages', 'home', 'documents']);
+    expect(registry.start).toBe('/messages');
   });
 
   it('serves every path main lets in from outside (govdesk:// links, notifications), and only those are linkable', () => {

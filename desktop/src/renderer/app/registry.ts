@@ -22,13 +22,24 @@ export interface Page {
   readonly route: AppRoute;
   /** `full`: the page fills the content area and scrolls itself (an editor); `padded` (default): a card-like page. */
   readonly layout: 'padded' | 'full';
+  /**
+   * What a move to another path does. `path` (default): the page is mounted afresh, since another document is another
+   * page, not the same page with new props. `feature`: moving between the feature's pages re-renders the one that is
+   * there with the new parameters (messages: opening another room keeps the room list as it is, scrolled where it was,
+   * instead of rebuilding it and its thousand rows).
+   */
+  readonly remountOn: 'path' | 'feature';
   render(props: PageProps<string>): ReactNode;
 }
 
 /** A page of `route`; its renderer gets exactly that route's parameters. */
-export function page<P extends string>(route: AppRoute<P>, render: (props: PageProps<P>) => ReactNode, options: { layout?: Page['layout'] } = {}): Page {
+export function page<P extends string>(
+  route: AppRoute<P>,
+  render: (props: PageProps<P>) => ReactNode,
+  options: { layout?: Page['layout']; remountOn?: Page['remountOn'] } = {},
+): Page {
   // Sound: the registry only ever renders a page with what its own route matched.
-  return { route, layout: options.layout ?? 'padded', render: render as unknown as Page['render'] };
+  return { route, layout: options.layout ?? 'padded', remountOn: options.remountOn ?? 'path', render: render as unknown as Page['render'] };
 }
 
 export interface MenuEntry<K extends string> {
@@ -56,6 +67,11 @@ export function defineFeature<K extends string>(feature: Feature<K>): Feature {
 }
 
 type Resolved = { found: true; feature: Feature; page: Page; params: RouteParams<string> } | { found: false };
+
+/** The React key of a shown page: a new key mounts the page afresh, the same one re-renders it (Page.remountOn). */
+export function pageKey(shown: Resolved & { found: true }, path: string): string {
+  return shown.page.remountOn === 'feature' ? `feature:${shown.feature.id}` : `path:${path}`;
+}
 
 export interface Registry {
   readonly features: readonly Feature[];

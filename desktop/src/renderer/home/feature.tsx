@@ -1,8 +1,10 @@
 import { HomeOutlined } from '@ant-design/icons';
 import { homeRoutes } from '@govdesk/shared';
+import { lazyPage } from '../app/lazy.ts';
 import { defineFeature, page } from '../app/registry.ts';
-import { HomePage } from './HomePage.tsx';
 import { homeMessages } from './labels.ts';
+
+const HomePage = lazyPage(() => import('./HomePage.tsx').then((module) => module.HomePage));
 
 /** 工作台: who is signed in, on which device and server. */
 export const homeFeature = defineFeature({

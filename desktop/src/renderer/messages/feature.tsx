@@ -18,12 +18,12 @@ export const messagesFeature = defineFeature({
   messages: messagesMessages,
   menu: { icon: <MessageOutlined />, label: 'menu', to: messageRoutes.list.href({}), useBadge: useUnread },
   pages: [
-    page(messageRoutes.list, ({ session, navigate }) => <MessagesPage roomId={null} around={null} session={session} navigate={navigate} />, { layout: 'full' }),
-    page(messageRoutes.room, ({ params, session, navigate }) => <MessagesPage roomId={roomIdOfKey(params.room)} around={null} session={session} navigate={navigate} />, { layout: 'full' }),
+    page(messageRoutes.list, ({ session, navigate }) => <MessagesPage roomId={null} around={null} session={session} navigate={navigate} />, { layout: 'full', remountOn: 'feature' }),
+    page(messageRoutes.room, ({ params, session, navigate }) => <MessagesPage roomId={roomIdOfKey(params.room)} around={null} session={session} navigate={navigate} />, { layout: 'full', remountOn: 'feature' }),
     page(
       messageRoutes.event,
       ({ params, session, navigate }) => <MessagesPage roomId={roomIdOfKey(params.room)} around={eventIdOfKey(params.event)} session={session} navigate={navigate} />,
-      { layout: 'full' },
+      { layout: 'full', remountOn: 'feature' },
     ),
   ],
 });

@@ -7,8 +7,8 @@ import { applyRoomsDiff, sortRooms } from './model.ts';
  * The room list and the messaging connection, as core last told them. One
  * subscription per window, shared by the sidebar badge and the messages
  * page: the badge keeps it alive for as long as the Workspace is shown, so
- * opening another room (another page, remounted) shows the list at once
- * instead of asking core again. Nothing is kept but what core answered and
+ * coming back to 消息 from another feature shows the list at once instead of
+ * asking core again. Nothing is kept but what core answered and
  * the events that followed.
  */
 
@@ -28,7 +28,7 @@ class RoomsStore {
   #snapshot: Snapshot = LOADING;
   #stop: (() => void) | null = null;
   #idle: ReturnType<typeof setTimeout> | null = null;
-  /** How far the room list was scrolled: opening a room remounts the page, and the list stays where the user left it. */
+  /** How far the room list was scrolled: coming back to 消息 from another feature mounts the page again, and the list is where the user left it. */
   readonly listScroll = { offset: 0 };
 
   constructor(api: ApiClient<DesktopContract>) {
@@ -47,6 +47,13 @@ class RoomsStore {
       // A page switch unmounts one subscriber just before the next mounts: stop only when nobody came back.
       if (this.#listeners.size === 0) this.#idle = setTimeout(() => this.#stopNow(), 1000);
     };
+  };
+
+  /** Starts asking core before anyone subscribes (useRooms); if nobody does, it stops as when the last subscriber left. */
+  readonly prime = (): void => {
+    if (this.#stop !== null) return;
+    this.#start();
+    if (this.#listeners.size === 0) this.#idle = setTimeout(() => this.#stopNow(), 1000);
   };
 
   readonly retry = (): void => {
@@ -113,6 +120,9 @@ function storeOf(api: ApiClient<DesktopContract>): RoomsStore {
 /** The room list and connection, loading until core's first answer; retry() asks again. */
 export function useRooms(): Snapshot & { retry(): void } {
   const store = storeOf(useCore());
+  // In render, not after the commit as subscribing is: at a start the badge renders first, and core builds the room
+  // list while the rest of the workspace renders, instead of after it.
+  store.prime();
   // The same snapshot for server rendering (the registry's tests render the Workspace to HTML): loading, as before any answer.
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
   return { ...snapshot, retry: store.retry };
