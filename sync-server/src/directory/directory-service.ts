@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Directory, userIdLocalpart, type Person, type Unit } from '@govdesk/shared';
+import path from 'node:path';
+import { userIdLocalpart, type Directory, type Person, type Unit } from '@govdesk/shared';
 import type { DirectoryRepository } from '../storage/types.ts';
+import { formatProblem, readImportFiles } from './import-files.ts';
 
 export class DirectoryImportError extends Error {}
 
@@ -49,16 +51,15 @@ export class DirectoryService {
   }
 }
 
+/** The directory file of the configuration (`directoryFile`), read as `npm run directory:import` reads its files. */
 export function readDirectoryFile(file: string): Directory {
-  let raw: unknown;
+  let bytes: Uint8Array;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    bytes = readFileSync(file);
   } catch (error) {
-    throw new DirectoryImportError(`the directory file ${file} cannot be read as JSON: ${(error as Error).message}`);
+    throw new DirectoryImportError(`the directory file ${file} cannot be read: ${(error as Error).message}`);
   }
-  const parsed = Directory.safeParse(raw);
-  if (!parsed.success) {
-    throw new DirectoryImportError(`the directory file ${file} is invalid:\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`);
-  }
-  return parsed.data;
+  const outcome = readImportFiles([{ name: path.basename(file), bytes }]);
+  if (!outcome.ok) throw new DirectoryImportError(`the directory file ${file} is invalid:\n${outcome.problems.map((problem) => `  ${formatProblem(problem)}`).join('\n')}`);
+  return outcome.directory;
 }
