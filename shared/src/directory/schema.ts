@@ -42,6 +42,15 @@ export function isInternalUserClass(userClass: UserClass): boolean {
   return INTERNAL_USER_CLASSES.has(userClass);
 }
 
+/**
+ * Who may search the whole directory: civil servants. External accounts will
+ * see only whom they may contact (departments' service desks, the staff of
+ * their rooms; docs/three-ends.md), never the internal tree.
+ */
+export function maySearchDirectory(viewer: UserClass): boolean {
+  return isInternalUserClass(viewer);
+}
+
 const PersonBase = z.object({
   userId: MatrixUserId,
   displayName: Name,
@@ -106,3 +115,29 @@ export type Directory = z.infer<typeof Directory>;
 /** A user as the directory describes them to themselves: their record and, for civil servants, their unit and the units above it. */
 export const Me = z.object({ person: Person, units: z.array(Unit) });
 export type Me = z.infer<typeof Me>;
+
+/** What a directory search may carry: a query of 1–50 characters, at most 100 answers. */
+export const DIRECTORY_QUERY_MAX = 50;
+export const DIRECTORY_RESULTS_MAX = 100;
+
+/** One person a search found, with their unit as one readable name (广州市教育局办公室). */
+export const DirectoryHit = z.object({
+  userId: MatrixUserId,
+  displayName: z.string(),
+  class: UserClass,
+  title: z.string().optional(),
+  unit: z.object({ id: UnitId, name: z.string() }).nullable(),
+});
+export type DirectoryHit = z.infer<typeof DirectoryHit>;
+
+/**
+ * A search of the directory by name (any part of it), pinyin initials (`zw`
+ * finds 张伟; every reading of a polyphonic character counts) or unit name:
+ * people ranked exact name first, then names starting with the query, then
+ * the rest; units whose name holds the query.
+ */
+export const DirectorySearchResult = z.object({
+  people: z.array(DirectoryHit),
+  units: z.array(z.object({ id: UnitId, name: z.string() })),
+});
+export type DirectorySearchResult = z.infer<typeof DirectorySearchResult>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Me } from '../directory/schema.ts';
+import { DirectorySearchResult, Me } from '../directory/schema.ts';
 import { CLASSIFIED_REFUSAL } from '../documents/classified.ts';
 import { CreateDocumentRequest, DocumentSummary, Share, ShareRequest } from '../documents/schema.ts';
 import { CreateSessionRequest, RefreshSessionRequest, SessionTokens } from '../session/sync-session.ts';
@@ -123,6 +123,16 @@ export const directoryApi = {
     response: Me,
     status: 200,
     errors: ['unauthorized'],
+  }),
+  search: route({
+    method: 'GET',
+    // ?q=<1–50 characters>&limit=<1–100, default 50>
+    path: '/api/directory/search',
+    summary: 'People and units by name, pinyin initials or unit name (civil servants)',
+    auth: true,
+    response: DirectorySearchResult,
+    status: 200,
+    errors: ['invalid_request', 'unauthorized', 'not_allowed'],
   }),
 } satisfies Record<string, RouteSpec>;
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { userIdLocalpart, type Directory, type Person, type Unit } from '@govdesk/shared';
+import { maySearchDirectory, userIdLocalpart, type Directory, type DirectorySearchResult, type Person, type Unit } from '@govdesk/shared';
+import { DomainError } from '../domain-error.ts';
 import type { DirectoryRepository } from '../storage/types.ts';
 import { formatProblem, readImportFiles } from './import-files.ts';
 
@@ -14,10 +15,16 @@ export class DirectoryImportError extends Error {}
 export class DirectoryService {
   #units = new Map<string, Unit>();
   #people = new Map<string, Person>();
+  readonly #repository: DirectoryRepository;
+
+  private constructor(repository: DirectoryRepository) {
+    this.#repository = repository;
+  }
 
   static async open(repository: DirectoryRepository, importFile?: string): Promise<DirectoryService> {
+    await repository.open();
     if (importFile) await repository.replace(readDirectoryFile(importFile));
-    const service = new DirectoryService();
+    const service = new DirectoryService(repository);
     const { units, people } = await repository.load();
     service.#units = new Map(units.map((unit) => [unit.id, unit]));
     service.#people = new Map(people.map((person) => [person.userId, person]));
@@ -31,6 +38,12 @@ export class DirectoryService {
    */
   person(userId: string): Person {
     return this.#people.get(userId) ?? { userId, displayName: userIdLocalpart(userId), class: 'citizen' };
+  }
+
+  /** People and units by name, pinyin initials or unit name, for a viewer who may search (maySearchDirectory). */
+  async search(viewer: string, query: string, limit: number): Promise<DirectorySearchResult> {
+    if (!maySearchDirectory(this.person(viewer).class)) throw new DomainError('not_allowed', 'only civil servants search the directory');
+    return this.#repository.search(query, limit);
   }
 
   unit(id: string): Unit | null {

@@ -1,4 +1,4 @@
-import type { Classification, Directory, DocTypeId, DocumentRole, Person, SharePrincipal, Unit } from '@govdesk/shared';
+import type { Classification, Directory, DirectorySearchResult, DocTypeId, DocumentRole, Person, SharePrincipal, Unit } from '@govdesk/shared';
 
 /**
  * What the sync-server keeps, behind interfaces so that a PostgreSQL backend
@@ -81,9 +81,13 @@ export interface DocumentRepository {
 }
 
 export interface DirectoryRepository {
-  /** Replaces the directory with `directory` (an import from the operator's file). */
+  /** Makes the search index if the stored directory has none (a database from before it); called once at start. */
+  open(): Promise<void>;
+  /** Replaces the directory and its search index with `directory` (an import from the operator's files), at once. */
   replace(directory: Directory): Promise<void>;
   load(): Promise<{ units: Unit[]; people: Person[] }>;
+  /** People and units by name, pinyin initials or unit name, best matches first (directory/search-index.ts). */
+  search(query: string, limit: number): Promise<DirectorySearchResult>;
 }
 
 export interface SessionRecord {

@@ -632,15 +632,18 @@ describe('the process', () => {
     expect(output).toContain('EADDRINUSE');
   });
 
-  it('exits with 78 naming the path of the bad entry in the directory file', async () => {
+  it('exits with 78 naming the line of the bad entry in the directory file', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'govdesk-directory-')), 'directory.json');
     const directory = structuredClone(org.directory);
     (directory.people[1] as { unitId: string }).unitId = 'no-such-unit';
-    writeFileSync(file, JSON.stringify(directory));
+    const text = JSON.stringify(directory, null, 2);
+    writeFileSync(file, text);
     const { code, output } = await run({ GOVDESK_SYNC_DIRECTORY_FILE: file });
     expect(code).toBe(78);
     expect(output).toContain(file);
-    expect(output).toContain('people.1.unitId: unknown unit no-such-unit');
+    // The line the bad person's object starts on: the one before their userId.
+    const line = text.split('\n').findIndex((row) => row.includes(`"userId": "${directory.people[1]?.userId}"`));
+    expect(output).toContain(`directory.json 第 ${line} 行：所属单位编码 no-such-unit 不存在`);
 
     const missing = await run({ GOVDESK_SYNC_DIRECTORY_FILE: `${file}.missing` });
     expect(missing.code).toBe(78);

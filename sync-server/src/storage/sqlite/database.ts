@@ -78,6 +78,36 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (document_id, client_id)
   ) WITHOUT ROWID;
   `,
+  // The directory's search index (directory/search-index.ts), derived from directory_units and directory_people at
+  // every import; a database that had a directory before gets its index when it is next opened.
+  `
+  CREATE TABLE dir_units (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    parent INTEGER,
+    name TEXT NOT NULL,
+    full_name TEXT NOT NULL,
+    depth INTEGER NOT NULL,
+    last_unit INTEGER NOT NULL,
+    first_person INTEGER NOT NULL,
+    last_person INTEGER NOT NULL
+  );
+  CREATE TABLE dir_people (
+    n INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL UNIQUE,
+    class TEXT NOT NULL,
+    name TEXT NOT NULL,
+    unit INTEGER,
+    title TEXT,
+    initials TEXT NOT NULL
+  );
+  CREATE TABLE dir_search (
+    term TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    person INTEGER NOT NULL,
+    PRIMARY KEY (term, rank, person)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Person, type Directory, type DocumentRole, type SharePrincipal, type Unit } from '@govdesk/shared';
+import { Person, type Directory, type DirectorySearchResult, type DocumentRole, type SharePrincipal, type Unit } from '@govdesk/shared';
+import { createDirectorySearch, writeSearchIndex } from '../../directory/search-index.ts';
 import type { DirectoryRepository, DocumentRecord, DocumentRepository, SessionRecord, SessionRepository, ShareRecord } from '../types.ts';
 import type { SqliteDatabase } from './database.ts';
 
@@ -114,9 +115,25 @@ export class SqliteDocumentRepository implements DocumentRepository {
 
 export class SqliteDirectoryRepository implements DirectoryRepository {
   readonly #db: SqliteDatabase;
+  readonly #search: (query: string, limit: number) => DirectorySearchResult;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+    this.#search = createDirectorySearch(db);
+  }
+
+  /** Indexes a directory imported before the index existed (an upgraded database). */
+  async open(): Promise<void> {
+    const indexed = this.#db.prepare('SELECT 1 FROM dir_units UNION ALL SELECT 1 FROM dir_people LIMIT 1').get();
+    const held = this.#db.prepare('SELECT 1 FROM directory_units UNION ALL SELECT 1 FROM directory_people LIMIT 1').get();
+    if (held && !indexed) {
+      const directory = await this.load();
+      this.#db.transaction(() => writeSearchIndex(this.#db, directory))();
+    }
+  }
+
+  async search(query: string, limit: number): Promise<DirectorySearchResult> {
+    return this.#search(query, limit);
   }
 
   async replace(directory: Directory): Promise<void> {
@@ -126,6 +143,7 @@ export class SqliteDirectoryRepository implements DirectoryRepository {
       this.#db.exec('DELETE FROM directory_units; DELETE FROM directory_people;');
       for (const unit of directory.units) insertUnit.run(unit.id, unit.name, unit.parentId, unit.uscc ?? null);
       for (const person of directory.people) insertPerson.run(person.userId, JSON.stringify(person));
+      writeSearchIndex(this.#db, directory);
     })();
   }
 
