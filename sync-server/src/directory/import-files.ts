@@ -118,13 +118,37 @@ function decodeText(bytes: Uint8Array): string {
 /** RFC 4180 records, each with the line it starts on; a quoted field may hold commas, quotes ("") and line breaks. */
 export function csvRecords(text: string): { line: number; fields: string[] }[] | { error: string; line: number } {
   const records: { line: number; fields: string[] }[] = [];
-  let fields: string[] = [];
-  let field = '';
+  let position = 0;
   let line = 1;
-  let start = 1;
+  while (position < text.length) {
+    const newline = text.indexOf('\n', position);
+    const end = newline === -1 ? text.length : newline;
+    const raw = text.slice(position, end);
+    if (!raw.includes('"')) {
+      // Most rows quote nothing: split them at once (a million-row file is read in a fraction of the time).
+      records.push({ line, fields: (raw.endsWith('\r') ? raw.slice(0, -1) : raw).split(',') });
+      position = end + 1;
+      line++;
+      continue;
+    }
+    const record = quotedRecord(text, position);
+    if ('error' in record) return { error: record.error, line };
+    records.push({ line, fields: record.fields });
+    position = record.next;
+    line += record.lines;
+  }
+  // Blank lines (a trailing one, most often) are no rows.
+  return records.filter((record) => record.fields.some((value) => value.trim() !== ''));
+}
+
+/** One record that quotes a field, read character by character from `start` to its end of line. */
+function quotedRecord(text: string, start: number): { fields: string[]; next: number; lines: number } | { error: string } {
+  const fields: string[] = [];
+  let field = '';
   let quoted = false;
   let atFieldStart = true;
-  for (let i = 0; i < text.length; i++) {
+  let lines = 1;
+  for (let i = start; i < text.length; i++) {
     const char = text[i] as string;
     if (quoted) {
       if (char === '"' && text[i + 1] === '"') {
@@ -133,39 +157,27 @@ export function csvRecords(text: string): { line: number; fields: string[] }[] |
       } else if (char === '"') {
         quoted = false;
       } else {
-        if (char === '\n') line++;
+        if (char === '\n') lines++;
         field += char;
       }
-      continue;
-    }
-    if (char === '"' && atFieldStart) {
+    } else if (char === '"' && atFieldStart) {
       quoted = true;
       atFieldStart = false;
     } else if (char === ',') {
       fields.push(field);
       field = '';
       atFieldStart = true;
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++;
+    } else if (char === '\n' || (char === '\r' && text[i + 1] === '\n')) {
       fields.push(field);
-      records.push({ line: start, fields });
-      fields = [];
-      field = '';
-      atFieldStart = true;
-      line++;
-      start = line;
+      return { fields, next: char === '\r' ? i + 2 : i + 1, lines };
     } else {
       field += char;
       atFieldStart = false;
     }
   }
-  if (quoted) return { error: '引号没有闭合', line: start };
-  if (field !== '' || fields.length > 0) {
-    fields.push(field);
-    records.push({ line: start, fields });
-  }
-  // Blank lines (a trailing one, most often) are no rows.
-  return records.filter((record) => record.fields.some((value) => value.trim() !== ''));
+  if (quoted) return { error: '引号没有闭合' };
+  fields.push(field);
+  return { fields, next: text.length, lines };
 }
 
 function readCsv(file: string, text: string, rows: Rows, problems: ImportProblem[]): void {
