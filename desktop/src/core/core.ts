@@ -131,6 +131,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         return { ok: true as const };
       },
       'directory.me': () => loggedIn().me(),
+      'directory.search': (request) => loggedIn().searchDirectory(request),
       'documents.list': () => ({ documents: loggedIn().list() }),
       'documents.create': (request) => loggedIn().create(request),
       'documents.open': ({ documentId }) => loggedIn().open(documentId),

@@ -1,4 +1,5 @@
 import type { Feature } from './app/registry.ts';
+import { directoryFeature } from './directory/feature.tsx';
 import { documentsFeature } from './documents/feature.tsx';
 import { homeFeature } from './home/feature.tsx';
 import { messagesFeature } from './messages/feature.tsx';
@@ -10,6 +11,7 @@ import { messagesFeature } from './messages/feature.tsx';
  */
 export const features: readonly Feature[] = [
   messagesFeature,
+  directoryFeature,
   homeFeature,
   documentsFeature,
 ];

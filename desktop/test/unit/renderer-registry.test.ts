@@ -70,8 +70,8 @@ describe('the feature registry', () => {
 
   it('derives the sidebar from the features, in registration order, and starts at the first entry', () => {
     expect(registry.menu.map((feature) => feature.id)).toEqual(features.filter((feature) => feature.menu).map((feature) => feature.id));
-    // 消息 first (where the app opens), then 工作台 and 公文; features added later come after them.
-    expect(registry.menu.slice(0, 3).map((feature) => feature.id)).toEqual(['messages', 'home', 'documents']);
+    // 消息 first (where the app opens), then 通讯录, 工作台 and 公文; features added later come after them.
+    expect(registry.menu.slice(0, 4).map((feature) => feature.id)).toEqual(['messages', 'directory', 'home', 'documents']);
     expect(registry.start).toBe('/messages');
   });
 

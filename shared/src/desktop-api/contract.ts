@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Me } from '../directory/schema.ts';
+import { DirectorySearchRequest, DirectorySearchResult, Me } from '../directory/schema.ts';
 import { classifiedFields, CLASSIFIED_REFUSAL } from '../documents/classified.ts';
 import { CreateDocumentRequest, DocumentId, DocumentSummary, Share, ShareRequest } from '../documents/schema.ts';
 import { method, type ContractSpec } from '../rpc/contract.ts';
@@ -105,6 +105,8 @@ export const desktopContract = {
     'session.logout': method(None, Ok),
     /** The caller as the organisation directory knows them (cached for offline use); null before the first answer. */
     'directory.me': method(None, Me.nullable(), SIGNED_IN),
+    /** The sync-server's directory search (no offline copy: a province's directory is the server's); civil servants only. */
+    'directory.search': method(DirectorySearchRequest, DirectorySearchResult, [...SYNC_SERVER, 'not_allowed']),
     /** The cached list at once; a fresh one follows as a documents.changed event when the server answers. */
     'documents.list': method(None, z.object({ documents: z.array(DocumentSummary) }), SIGNED_IN),
     /** `classified_refused` (涉密不上网) is decided on this device, so it holds offline too. */

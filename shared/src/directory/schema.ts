@@ -120,6 +120,12 @@ export type Me = z.infer<typeof Me>;
 export const DIRECTORY_QUERY_MAX = 50;
 export const DIRECTORY_RESULTS_MAX = 100;
 
+export const DirectorySearchRequest = z.object({
+  query: z.string().trim().min(1).max(DIRECTORY_QUERY_MAX),
+  limit: z.number().int().min(1).max(DIRECTORY_RESULTS_MAX).optional(),
+});
+export type DirectorySearchRequest = z.infer<typeof DirectorySearchRequest>;
+
 /** One person a search found, with their unit as one readable name (广州市教育局办公室). */
 export const DirectoryHit = z.object({
   userId: MatrixUserId,

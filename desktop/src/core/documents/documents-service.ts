@@ -11,6 +11,8 @@ import {
   type RouteName,
   type Share,
   type ShareRequest,
+  type DirectorySearchRequest,
+  type DirectorySearchResult,
 } from '@govdesk/shared';
 import { asDeclared, type DesktopMethod } from '../declared-errors.ts';
 import type { CoreEvents } from '../events.ts';
@@ -133,6 +135,11 @@ export class DocumentsService {
       // Offline: the last known answer.
       return store.settings.get(ME_SETTING, Me);
     }
+  }
+
+  /** The directory, searched on the sync-server (which keeps it; it is too big, and too internal, to copy). */
+  searchDirectory({ query, limit }: DirectorySearchRequest): Promise<DirectorySearchResult> {
+    return this.#request('directory.search', 'search', { query: { q: query, ...(limit === undefined ? {} : { limit: String(limit) }) } });
   }
 
   async open(documentId: string): Promise<{ document: DocumentSummary; status: DocumentStatus; messages: Uint8Array[] }> {

@@ -8,6 +8,8 @@ export type CallResult<R extends Route> = z.output<SyncApi[R]['response']>;
 export interface CallOptions<R extends Route> {
   token?: string;
   params?: Record<string, string>;
+  /** The query string (a search's terms). */
+  query?: Record<string, string>;
   body?: Body<R>;
 }
 
@@ -46,7 +48,8 @@ export class SyncApiClient {
     });
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      const query = options.query ? `?${new URLSearchParams(options.query).toString()}` : '';
+      response = await fetch(`${this.baseUrl}${path}${query}`, {
         method: spec.method,
         headers: {
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),

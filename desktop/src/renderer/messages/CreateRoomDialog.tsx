@@ -7,7 +7,7 @@ import { useErrorText } from '../data/errors.ts';
 import { useMessages } from '../i18n/i18n.tsx';
 import { messagesMessages } from './labels.ts';
 import { useRooms } from './rooms.ts';
-import { useDebounced } from './useDebounced.ts';
+import { useDebounced } from '../app/useDebounced.ts';
 
 interface Values {
   name?: string;

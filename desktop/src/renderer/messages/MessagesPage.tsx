@@ -15,7 +15,7 @@ import { highlightParts, matchesName, previewLine, roomTimeLabel } from './model
 import { RoomView } from './RoomView.tsx';
 import { useRoomListScroll, useRooms } from './rooms.ts';
 import { prefetchTimeline } from './useTimeline.ts';
-import { useDebounced } from './useDebounced.ts';
+import { useDebounced } from '../app/useDebounced.ts';
 import { useNow } from './useNow.ts';
 
 /**
