@@ -152,3 +152,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
 }
+
+/** For a command's entry point: the configuration, or the reason on stderr and exit 78 (EX_CONFIG). */
+export function loadConfigOrExit(): SyncServerConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+}

@@ -1,17 +1,10 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createSyncServer } from './server.ts';
 import { DirectoryImportError } from './directory/directory-service.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(78); // EX_CONFIG
-}
+const config = loadConfigOrExit();
 
 const log = createLogger(config.logLevel);
 let server;

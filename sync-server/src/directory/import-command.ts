@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 import { openSqliteStorage } from '../storage/sqlite/storage.ts';
 import { formatProblem, readImportFiles, type ImportFile } from './import-files.ts';
 
@@ -23,14 +23,7 @@ if (names.length === 0) {
   process.exit(64);
 }
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(78);
-}
+const config = loadConfigOrExit();
 
 const files: ImportFile[] = [];
 for (const name of names) {
