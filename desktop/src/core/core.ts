@@ -1,4 +1,5 @@
 import { Language, RpcError, type DesktopContract, type Handlers, type SessionInfo } from '@govdesk/shared';
+import { DirectoryService } from './directory/directory-service.ts';
 import { DocumentsService } from './documents/documents-service.ts';
 import { CoreEvents, ShellEventStream } from './events.ts';
 import { MessagesService } from './messages/messages-service.ts';
@@ -6,6 +7,7 @@ import { createCoreMetrics, type CoreMetrics } from './metrics.ts';
 import { SessionService } from './session/session-service.ts';
 import { SyncSession } from './session/sync-session.ts';
 import { SyncApiClient } from './sync-api/client.ts';
+import { SyncServer } from './sync-api/sync-server.ts';
 import { openLocalStore, type LocalStore } from './store/local-store.ts';
 import { storeSecrets, type SecretStore } from './store/secrets.ts';
 
@@ -72,6 +74,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const metrics = createCoreMetrics();
   const documentsService = (sync: SyncSession | null) => new DocumentsService({ store, events, api, session: sync, metrics, lingerMs: options.replicaLingerMs, log: options.log });
   let documents = documentsService(syncSession);
+  let directory = new DirectoryService(store, new SyncServer(api, syncSession));
   // One Matrix client per signed-in account, started without waiting for the network.
   const messagingFor = (info: SessionInfo | null): MessagesService | null => {
     if (!info) return null;
@@ -84,9 +87,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // A new login is a new sync-server session, a new set of replicas and a new Matrix client.
   session.onChange((info) => {
     documents.closeAll();
+    directory.close();
     void syncSession?.end();
     syncSession = api ? new SyncSession(api, secrets, session) : null;
     documents = documentsService(syncSession);
+    directory = new DirectoryService(store, new SyncServer(api, syncSession));
     if (session.current()) void documents.refresh().catch(() => {});
     void messages?.stop();
     // Logged out: the next person at this computer must not read the account's messages.
@@ -94,10 +99,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     messages = messagingFor(info);
   });
 
-  const loggedIn = () => {
+  /** `service` of the signed-in account; none answers for nobody. */
+  const signedIn = <S,>(service: S): S => {
     if (!session.current()) throw new RpcError('not_logged_in', 'not logged in');
-    return documents;
+    return service;
   };
+  const loggedIn = () => signedIn(documents);
   const messaging = () => {
     if (!session.current() || !messages) throw new RpcError('not_logged_in', 'not logged in');
     return messages;
@@ -130,8 +137,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         await session.logout();
         return { ok: true as const };
       },
-      'directory.me': () => loggedIn().me(),
-      'directory.search': (request) => loggedIn().searchDirectory(request),
+      'directory.me': () => signedIn(directory).me(),
+      'directory.search': (request) => signedIn(directory).search(request),
       'documents.list': () => ({ documents: loggedIn().list() }),
       'documents.create': (request) => loggedIn().create(request),
       'documents.open': ({ documentId }) => loggedIn().open(documentId),
@@ -182,6 +189,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     async close() {
       documents.closeAll();
+      directory.close();
       await messages?.stop();
       store.close();
     },

@@ -299,3 +299,23 @@ describe('desktop core', () => {
   });
 });
 
+
+describe('the directory through core', () => {
+  it('answers who the user is (the last answer offline) and searches the sync-server, for civil servants only', async () => {
+    const a = await newCore();
+    await loginCore(a, homeserver, org.zhang);
+    expect(await a.api.call('directory.me')).toMatchObject({ person: { userId: org.zhang.userId, displayName: '张伟' }, units: [{ id: UNITS.secretariat }, { id: UNITS.organ }] });
+    const found = await a.api.call('directory.search', { query: 'zw' });
+    expect(found.people.map((person) => person.displayName)).toContain('张伟');
+
+    // Offline: who the user is comes from the last answer; a search, kept nowhere on the device, says why it cannot.
+    a.proxy.cut();
+    expect(await a.api.call('directory.me')).toMatchObject({ person: { userId: org.zhang.userId } });
+    await expect(a.api.call('directory.search', { query: 'zw' })).rejects.toMatchObject({ code: 'sync_server_unreachable' });
+    a.proxy.restore();
+
+    const liaison = await newCore();
+    await loginCore(liaison, homeserver, org.liaison);
+    await expect(liaison.api.call('directory.search', { query: 'zw' })).rejects.toMatchObject({ code: 'not_allowed' });
+  });
+});

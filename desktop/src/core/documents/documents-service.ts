@@ -2,27 +2,22 @@ import * as Y from 'yjs';
 import {
   decodeMessages,
   MalformedMessage,
-  Me,
   refuseClassified,
   RpcError,
   type CreateDocumentRequest,
   type DocumentStatus,
   type DocumentSummary,
-  type RouteName,
   type Share,
   type ShareRequest,
-  type DirectorySearchRequest,
-  type DirectorySearchResult,
 } from '@govdesk/shared';
-import { asDeclared, type DesktopMethod } from '../declared-errors.ts';
 import type { CoreEvents } from '../events.ts';
 import type { CoreMetrics } from '../metrics.ts';
 import type { SyncSession } from '../session/sync-session.ts';
 import type { LocalStore } from '../store/local-store.ts';
-import type { CallOptions, CallResult, SyncApiClient } from '../sync-api/client.ts';
+import type { SyncApiClient } from '../sync-api/client.ts';
+import { SyncServer } from '../sync-api/sync-server.ts';
 import { Replica } from './replica.ts';
 
-const ME_SETTING = 'directory.me';
 /** How long after its last window closes a replica stays connected, so reopening is instant. */
 const DEFAULT_LINGER_MS = 30_000;
 /** The searchable text of a document follows its content at most this often. */
@@ -70,28 +65,15 @@ export class DocumentsService {
   /** After a logout or shutdown, answers still in flight must not write into the store. */
   #closed = false;
 
+  readonly #server: SyncServer;
+
   constructor(options: DocumentsServiceOptions) {
     this.#options = options;
+    this.#server = new SyncServer(options.api, options.session);
   }
 
   get #serverKey(): string {
     return this.#options.api?.baseUrl ?? 'none';
-  }
-
-  #online(): { api: SyncApiClient; session: SyncSession } {
-    const { api, session } = this.#options;
-    if (!api || !session) throw new RpcError('no_sync_server', 'this installation has no sync-server configured');
-    return { api, session };
-  }
-
-  /** A sync-server call with a valid session token, on behalf of the desktop method `method` (its failures: asDeclared). */
-  async #request<R extends RouteName>(method: DesktopMethod, route: R, options: Omit<CallOptions<R>, 'token'> = {}): Promise<CallResult<R>> {
-    const { api, session } = this.#online();
-    try {
-      return await api.call(route, { ...options, token: await session.token() });
-    } catch (error) {
-      throw asDeclared(method, error);
-    }
   }
 
   /** The cached list at once; asks the server for a fresh one in the background. */
@@ -102,7 +84,7 @@ export class DocumentsService {
 
   refresh(): Promise<void> {
     this.#refreshing ??= (async () => {
-      const { api, session } = this.#online();
+      const { api, session } = this.#server.online();
       const { documents } = await api.call('listDocuments', { token: await session.token() });
       if (this.#closed) return;
       this.#options.store.documents.replaceAll(this.#serverKey, documents);
@@ -117,37 +99,18 @@ export class DocumentsService {
     // 涉密不上网, before anything leaves the device: the contract screens calls of documents.create with the same
     // rule, and this holds for any other way core comes to create a document.
     refuseClassified(request);
-    const document = await this.#request('documents.create', 'createDocument', { body: request });
+    const document = await this.#server.request('documents.create', 'createDocument', { body: request });
     this.#options.store.documents.put(this.#serverKey, document);
     this.#options.events.emit('documents.changed', { documents: this.#options.store.documents.list(this.#serverKey) });
     return document;
   }
 
-  async me(): Promise<Me | null> {
-    const { store } = this.#options;
-    try {
-      const { api, session } = this.#online();
-      const me = await api.call('me', { token: await session.token() });
-      if (!this.#closed) store.settings.set(ME_SETTING, me);
-      return me;
-    } catch (error) {
-      if (!(error instanceof RpcError)) throw error;
-      // Offline: the last known answer.
-      return store.settings.get(ME_SETTING, Me);
-    }
-  }
-
-  /** The directory, searched on the sync-server (which keeps it; it is too big, and too internal, to copy). */
-  searchDirectory({ query, limit }: DirectorySearchRequest): Promise<DirectorySearchResult> {
-    return this.#request('directory.search', 'search', { query: { q: query, ...(limit === undefined ? {} : { limit: String(limit) }) } });
-  }
-
   async open(documentId: string): Promise<{ document: DocumentSummary; status: DocumentStatus; messages: Uint8Array[] }> {
-    const { api, session } = this.#online();
+    const { api, session } = this.#server.online();
     let document = this.#options.store.documents.get(this.#serverKey, documentId);
     if (!document) {
       // Not in the list yet (a link someone sent): ask the server, which checks the right.
-      document = await this.#request('documents.open', 'getDocument', { params: { id: documentId } });
+      document = await this.#server.request('documents.open', 'getDocument', { params: { id: documentId } });
       this.#options.store.documents.put(this.#serverKey, document);
     }
     let entry = this.#open.get(documentId);
@@ -211,7 +174,7 @@ export class DocumentsService {
   }
 
   async share(documentId: string, share: ShareRequest): Promise<Share> {
-    return this.#request('documents.share', 'putShare', { params: { id: documentId }, body: share });
+    return this.#server.request('documents.share', 'putShare', { params: { id: documentId }, body: share });
   }
 
   /** The network may be back: retry every connection now rather than at the next backoff. */
